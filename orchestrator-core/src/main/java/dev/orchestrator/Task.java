@@ -1,0 +1,347 @@
+package dev.orchestrator;
+
+import dev.orchestrator.retry.RetryPolicy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * A durable unit of work as the store holds it: immutable; every change is a new value written by a
+ * compare-and-set on {@code (id, status, version)}.
+ *
+ * @param id time-ordered identifier
+ * @param name human name, also how continuations' templates refer to a parent
+ * @param type the handler that runs it; {@link #LLM_TYPE} for a plain LLM call
+ * @param prompt the prompt (for a continuation: a template rendered when it runs)
+ * @param model the model to call, or null for the client's default
+ * @param options options of the LLM call
+ * @param status where the task is in its lifecycle
+ * @param priority higher runs first
+ * @param attempt attempts started so far
+ * @param maxAttempts attempts allowed in the current budget
+ * @param runAt earliest time of the next start
+ * @param timeout longest time one attempt may run
+ * @param retryPolicy backoff between attempts, or null for the orchestrator's default
+ * @param createdAt when it was submitted
+ * @param updatedAt when its status last changed
+ * @param startedAt start of the current or last attempt
+ * @param finishedAt when it reached a terminal status
+ * @param output the output of the successful attempt
+ * @param error the error of the last failed attempt, or the reason of a cancel
+ * @param parentIds the tasks it was chained from or depends on
+ * @param rootId the first task of its chain (its own id for a task without parents)
+ * @param idempotencyKey unique per owner: a repeated submit returns the existing task
+ * @param owner tenant that owns it
+ * @param labels free key/value tags for filtering
+ * @param usage tokens and cost summed over all its attempts
+ * @param version optimistic concurrency counter, incremented by every status change
+ * @param leaseOwner node holding the lease while RUNNING (internal)
+ * @param leaseExpiresAt end of the lease while RUNNING (internal)
+ */
+public record Task(
+    UUID id,
+    String name,
+    String type,
+    String prompt,
+    String model,
+    CallOptions options,
+    TaskStatus status,
+    int priority,
+    int attempt,
+    int maxAttempts,
+    Instant runAt,
+    Duration timeout,
+    RetryPolicy retryPolicy,
+    Instant createdAt,
+    Instant updatedAt,
+    Instant startedAt,
+    Instant finishedAt,
+    String output,
+    TaskError error,
+    List<UUID> parentIds,
+    UUID rootId,
+    String idempotencyKey,
+    String owner,
+    Map<String, String> labels,
+    Usage usage,
+    long version,
+    String leaseOwner,
+    Instant leaseExpiresAt) {
+
+  /** The type of a task that is one LLM call with its prompt. */
+  public static final String LLM_TYPE = "llm";
+
+  /** Owner of tasks submitted without one. */
+  public static final String DEFAULT_OWNER = "default";
+
+  public Task {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(owner, "owner");
+    options = options == null ? CallOptions.DEFAULT : options;
+    parentIds = parentIds == null ? List.of() : List.copyOf(parentIds);
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    usage = usage == null ? Usage.NONE : usage;
+    rootId = rootId == null ? id : rootId;
+  }
+
+  /** True when the current budget has no attempt left. */
+  public boolean attemptsExhausted() {
+    return attempt >= maxAttempts;
+  }
+
+  /** A builder initialised with this task's fields, to derive the next value of the task. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * Mutable copy of a task's fields; {@link #build()} validates through the record's constructor.
+   */
+  public static final class Builder {
+    private UUID id;
+    private String name;
+    private String type;
+    private String prompt;
+    private String model;
+    private CallOptions options;
+    private TaskStatus status;
+    private int priority;
+    private int attempt;
+    private int maxAttempts;
+    private Instant runAt;
+    private Duration timeout;
+    private RetryPolicy retryPolicy;
+    private Instant createdAt;
+    private Instant updatedAt;
+    private Instant startedAt;
+    private Instant finishedAt;
+    private String output;
+    private TaskError error;
+    private List<UUID> parentIds;
+    private UUID rootId;
+    private String idempotencyKey;
+    private String owner;
+    private Map<String, String> labels;
+    private Usage usage;
+    private long version;
+    private String leaseOwner;
+    private Instant leaseExpiresAt;
+
+    public Builder() {}
+
+    private Builder(Task t) {
+      id = t.id;
+      name = t.name;
+      type = t.type;
+      prompt = t.prompt;
+      model = t.model;
+      options = t.options;
+      status = t.status;
+      priority = t.priority;
+      attempt = t.attempt;
+      maxAttempts = t.maxAttempts;
+      runAt = t.runAt;
+      timeout = t.timeout;
+      retryPolicy = t.retryPolicy;
+      createdAt = t.createdAt;
+      updatedAt = t.updatedAt;
+      startedAt = t.startedAt;
+      finishedAt = t.finishedAt;
+      output = t.output;
+      error = t.error;
+      parentIds = t.parentIds;
+      rootId = t.rootId;
+      idempotencyKey = t.idempotencyKey;
+      owner = t.owner;
+      labels = t.labels;
+      usage = t.usage;
+      version = t.version;
+      leaseOwner = t.leaseOwner;
+      leaseExpiresAt = t.leaseExpiresAt;
+    }
+
+    public Builder id(UUID v) {
+      id = v;
+      return this;
+    }
+
+    public Builder name(String v) {
+      name = v;
+      return this;
+    }
+
+    public Builder type(String v) {
+      type = v;
+      return this;
+    }
+
+    public Builder prompt(String v) {
+      prompt = v;
+      return this;
+    }
+
+    public Builder model(String v) {
+      model = v;
+      return this;
+    }
+
+    public Builder options(CallOptions v) {
+      options = v;
+      return this;
+    }
+
+    public Builder status(TaskStatus v) {
+      status = v;
+      return this;
+    }
+
+    public Builder priority(int v) {
+      priority = v;
+      return this;
+    }
+
+    public Builder attempt(int v) {
+      attempt = v;
+      return this;
+    }
+
+    public Builder maxAttempts(int v) {
+      maxAttempts = v;
+      return this;
+    }
+
+    public Builder runAt(Instant v) {
+      runAt = v;
+      return this;
+    }
+
+    public Builder timeout(Duration v) {
+      timeout = v;
+      return this;
+    }
+
+    public Builder retryPolicy(RetryPolicy v) {
+      retryPolicy = v;
+      return this;
+    }
+
+    public Builder createdAt(Instant v) {
+      createdAt = v;
+      return this;
+    }
+
+    public Builder updatedAt(Instant v) {
+      updatedAt = v;
+      return this;
+    }
+
+    public Builder startedAt(Instant v) {
+      startedAt = v;
+      return this;
+    }
+
+    public Builder finishedAt(Instant v) {
+      finishedAt = v;
+      return this;
+    }
+
+    public Builder output(String v) {
+      output = v;
+      return this;
+    }
+
+    public Builder error(TaskError v) {
+      error = v;
+      return this;
+    }
+
+    public Builder parentIds(List<UUID> v) {
+      parentIds = v;
+      return this;
+    }
+
+    public Builder rootId(UUID v) {
+      rootId = v;
+      return this;
+    }
+
+    public Builder idempotencyKey(String v) {
+      idempotencyKey = v;
+      return this;
+    }
+
+    public Builder owner(String v) {
+      owner = v;
+      return this;
+    }
+
+    public Builder labels(Map<String, String> v) {
+      labels = v;
+      return this;
+    }
+
+    public Builder usage(Usage v) {
+      usage = v;
+      return this;
+    }
+
+    public Builder version(long v) {
+      version = v;
+      return this;
+    }
+
+    public Builder leaseOwner(String v) {
+      leaseOwner = v;
+      return this;
+    }
+
+    public Builder leaseExpiresAt(Instant v) {
+      leaseExpiresAt = v;
+      return this;
+    }
+
+    /** Clears the lease fields, as every change out of RUNNING does. */
+    public Builder noLease() {
+      leaseOwner = null;
+      leaseExpiresAt = null;
+      return this;
+    }
+
+    public Task build() {
+      return new Task(
+          id,
+          name,
+          type,
+          prompt,
+          model,
+          options,
+          status,
+          priority,
+          attempt,
+          maxAttempts,
+          runAt,
+          timeout,
+          retryPolicy,
+          createdAt,
+          updatedAt,
+          startedAt,
+          finishedAt,
+          output,
+          error,
+          parentIds,
+          rootId,
+          idempotencyKey,
+          owner,
+          labels,
+          usage,
+          version,
+          leaseOwner,
+          leaseExpiresAt);
+    }
+  }
+}

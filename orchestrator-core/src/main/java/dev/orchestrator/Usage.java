@@ -1,0 +1,30 @@
+package dev.orchestrator;
+
+import java.math.BigDecimal;
+
+/**
+ * Tokens and cost of an attempt, or the sum over a task's attempts.
+ *
+ * @param inputTokens prompt tokens
+ * @param outputTokens completion tokens
+ * @param cost cost in US dollars, zero when no price is known
+ */
+public record Usage(long inputTokens, long outputTokens, BigDecimal cost) {
+  public static final Usage NONE = new Usage(0, 0, BigDecimal.ZERO);
+
+  public Usage {
+    if (inputTokens < 0 || outputTokens < 0) {
+      throw new IllegalArgumentException("token counts must not be negative");
+    }
+    cost = cost == null ? BigDecimal.ZERO : cost;
+  }
+
+  public Usage plus(Usage other) {
+    return new Usage(
+        inputTokens + other.inputTokens, outputTokens + other.outputTokens, cost.add(other.cost));
+  }
+
+  public long totalTokens() {
+    return inputTokens + outputTokens;
+  }
+}

@@ -1,0 +1,441 @@
+package dev.orchestrator.memory;
+
+import dev.orchestrator.Lineage;
+import dev.orchestrator.Page;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskQuery;
+import dev.orchestrator.TaskStatus;
+import dev.orchestrator.UsageTotal;
+import dev.orchestrator.lifecycle.Attempt;
+import dev.orchestrator.lifecycle.AttemptOutcome;
+import dev.orchestrator.lifecycle.TaskEvent;
+import dev.orchestrator.lifecycle.Transitions;
+import dev.orchestrator.spi.Lease;
+import dev.orchestrator.spi.TaskStore;
+import dev.orchestrator.spi.TaskUpdate;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The embedded store: tasks in memory, lost with the JVM. Writes are serialised on one lock and
+ * checked exactly as a database checks them (status and version compare-and-set), so it gives one
+ * JVM the same guarantees PostgreSQL gives a cluster. Reads of single tasks take no lock.
+ */
+public final class InMemoryTaskStore implements TaskStore {
+  private static final Comparator<Task> CLAIM_ORDER =
+      Comparator.comparingInt(Task::priority)
+          .reversed()
+          .thenComparing(Task::runAt)
+          .thenComparing(Task::id);
+  private static final Comparator<Task> DUE_ORDER =
+      Comparator.comparing(Task::runAt).thenComparing(Task::id);
+
+  private final Object lock = new Object();
+  private final Map<UUID, Task> tasks = new ConcurrentHashMap<>();
+  private final Map<String, UUID> idempotencyKeys = new HashMap<>();
+  private final Map<UUID, List<Attempt>> attempts = new HashMap<>();
+  private final Map<UUID, List<TaskEvent>> events = new HashMap<>();
+  private final Map<UUID, Set<UUID>> childrenOf = new HashMap<>();
+  private final NavigableSet<Task> queued = new TreeSet<>(CLAIM_ORDER);
+  private final NavigableSet<Task> scheduled = new TreeSet<>(DUE_ORDER);
+  private final Set<UUID> running = new HashSet<>();
+
+  @Override
+  public List<Task> insert(List<Task> newTasks) {
+    synchronized (lock) {
+      Map<String, Task> batchKeys = new HashMap<>();
+      List<Task> result = new ArrayList<>(newTasks.size());
+      for (Task t : newTasks) {
+        Transitions.checkInitial(t.status());
+        if (t.version() != 0) {
+          throw new IllegalArgumentException("a new task has version 0: " + t.id());
+        }
+        if (tasks.containsKey(t.id())) {
+          throw new IllegalArgumentException("duplicate task id " + t.id());
+        }
+        String key = keyOf(t);
+        Task existing = null;
+        if (key != null) {
+          UUID existingId = idempotencyKeys.get(key);
+          existing = existingId != null ? tasks.get(existingId) : batchKeys.get(key);
+        }
+        if (existing != null) {
+          result.add(existing);
+        } else {
+          if (key != null) {
+            batchKeys.put(key, t);
+          }
+          result.add(t);
+        }
+      }
+      // all checks passed: write
+      for (int i = 0; i < newTasks.size(); i++) {
+        Task t = newTasks.get(i);
+        if (result.get(i) != t) {
+          continue;
+        }
+        tasks.put(t.id(), t);
+        index(null, t);
+        String key = keyOf(t);
+        if (key != null) {
+          idempotencyKeys.put(key, t.id());
+        }
+        for (UUID parent : t.parentIds()) {
+          childrenOf.computeIfAbsent(parent, p -> new LinkedHashSet<>()).add(t.id());
+        }
+        eventsOf(t.id())
+            .add(new TaskEvent(t.id(), null, t.status(), t.createdAt(), 0, "submitted"));
+      }
+      return result;
+    }
+  }
+
+  private static String keyOf(Task t) {
+    return t.idempotencyKey() == null ? null : t.owner() + '\u0000' + t.idempotencyKey();
+  }
+
+  @Override
+  public Optional<Task> get(UUID id) {
+    return Optional.ofNullable(tasks.get(id));
+  }
+
+  @Override
+  public List<Task> getAll(Collection<UUID> ids) {
+    List<Task> found = new ArrayList<>(ids.size());
+    for (UUID id : ids) {
+      Task t = tasks.get(id);
+      if (t != null) {
+        found.add(t);
+      }
+    }
+    return found;
+  }
+
+  @Override
+  public Optional<Task> update(TaskUpdate u) {
+    synchronized (lock) {
+      Task current = tasks.get(u.expected().id());
+      if (current == null
+          || current.status() != u.expected().status()
+          || current.version() != u.expected().version()) {
+        return Optional.empty();
+      }
+      Task next = u.next().toBuilder().version(current.version() + 1).build();
+      replace(current, next);
+      if (u.attempt() != null) {
+        recordAttempt(u.attempt());
+      }
+      eventsOf(next.id()).add(u.event());
+      return Optional.of(next);
+    }
+  }
+
+  private void recordAttempt(Attempt a) {
+    List<Attempt> list = attempts.computeIfAbsent(a.taskId(), k -> new ArrayList<>());
+    for (Attempt existing : list) {
+      if (existing.number() == a.number()) {
+        throw new IllegalStateException(
+            "attempt " + a.number() + " of " + a.taskId() + " already has a record");
+      }
+    }
+    list.add(a);
+  }
+
+  @Override
+  public List<Task> claim(Collection<UUID> ids, Lease lease) {
+    synchronized (lock) {
+      List<Task> claimed = new ArrayList<>();
+      for (UUID id : ids) {
+        Task t = tasks.get(id);
+        if (t != null && t.status() == TaskStatus.QUEUED) {
+          claimed.add(claimOne(t, lease));
+        }
+      }
+      return claimed;
+    }
+  }
+
+  @Override
+  public List<Task> claimNext(int limit, Lease lease) {
+    synchronized (lock) {
+      List<Task> claimed = new ArrayList<>();
+      while (claimed.size() < limit && !queued.isEmpty()) {
+        claimed.add(claimOne(queued.first(), lease));
+      }
+      return claimed;
+    }
+  }
+
+  private Task claimOne(Task t, Lease lease) {
+    Task next =
+        t.toBuilder()
+            .status(TaskStatus.RUNNING)
+            .attempt(t.attempt() + 1)
+            .startedAt(lease.now())
+            .updatedAt(lease.now())
+            .leaseOwner(lease.owner())
+            .leaseExpiresAt(lease.expiresAt())
+            .version(t.version() + 1)
+            .build();
+    replace(t, next);
+    eventsOf(t.id())
+        .add(
+            new TaskEvent(
+                t.id(),
+                TaskStatus.QUEUED,
+                TaskStatus.RUNNING,
+                lease.now(),
+                next.attempt(),
+                "claimed by " + lease.owner()));
+    return next;
+  }
+
+  @Override
+  public Set<UUID> renewLeases(String owner, Collection<UUID> ids, Instant expiresAt) {
+    synchronized (lock) {
+      Set<UUID> lost = new HashSet<>();
+      for (UUID id : ids) {
+        Task t = tasks.get(id);
+        if (t == null || t.status() != TaskStatus.RUNNING || !owner.equals(t.leaseOwner())) {
+          lost.add(id);
+        } else {
+          tasks.put(id, t.toBuilder().leaseExpiresAt(expiresAt).build());
+        }
+      }
+      return lost;
+    }
+  }
+
+  @Override
+  public List<Task> expiredLeases(Instant now, int limit) {
+    synchronized (lock) {
+      return running.stream()
+          .map(tasks::get)
+          .filter(t -> t.leaseExpiresAt() != null && t.leaseExpiresAt().isBefore(now))
+          .sorted(Comparator.comparing(Task::leaseExpiresAt))
+          .limit(limit)
+          .toList();
+    }
+  }
+
+  @Override
+  public List<Task> promoteDue(Instant now, int limit) {
+    synchronized (lock) {
+      List<Task> promoted = new ArrayList<>();
+      while (promoted.size() < limit
+          && !scheduled.isEmpty()
+          && !scheduled.first().runAt().isAfter(now)) {
+        Task t = scheduled.first();
+        Task next =
+            t.toBuilder().status(TaskStatus.QUEUED).updatedAt(now).version(t.version() + 1).build();
+        replace(t, next);
+        eventsOf(t.id())
+            .add(
+                new TaskEvent(
+                    t.id(), TaskStatus.SCHEDULED, TaskStatus.QUEUED, now, t.attempt(), "due"));
+        promoted.add(next);
+      }
+      return promoted;
+    }
+  }
+
+  @Override
+  public Optional<Instant> nextRunAt() {
+    synchronized (lock) {
+      return scheduled.isEmpty() ? Optional.empty() : Optional.of(scheduled.first().runAt());
+    }
+  }
+
+  @Override
+  public List<Task> stale(TaskStatus status, Instant before, int limit) {
+    return tasks.values().stream()
+        .filter(t -> t.status() == status && t.updatedAt().isBefore(before))
+        .sorted(Comparator.comparing(Task::updatedAt).thenComparing(Task::id))
+        .limit(limit)
+        .toList();
+  }
+
+  @Override
+  public List<Task> children(UUID parentId) {
+    synchronized (lock) {
+      return childrenOf.getOrDefault(parentId, Set.of()).stream().map(tasks::get).toList();
+    }
+  }
+
+  @Override
+  public Page<Task> query(TaskQuery q) {
+    List<Task> matching =
+        tasks.values().stream()
+            .filter(q::matches)
+            .filter(t -> q.after() == null || t.id().compareTo(q.after()) < 0)
+            .sorted(Comparator.comparing(Task::id).reversed())
+            .limit(q.limit() + 1L)
+            .toList();
+    if (matching.size() > q.limit()) {
+      List<Task> page = matching.subList(0, q.limit());
+      return new Page<>(page, page.get(page.size() - 1).id());
+    }
+    return new Page<>(matching, null);
+  }
+
+  @Override
+  public List<Attempt> attempts(UUID taskId) {
+    synchronized (lock) {
+      return List.copyOf(attempts.getOrDefault(taskId, List.of()));
+    }
+  }
+
+  @Override
+  public void attachLateResult(Attempt late) {
+    synchronized (lock) {
+      List<Attempt> list = attempts.getOrDefault(late.taskId(), List.of());
+      for (int i = 0; i < list.size(); i++) {
+        Attempt a = list.get(i);
+        if (a.number() == late.number() && a.outcome() == AttemptOutcome.CANCELLED) {
+          list.set(
+              i,
+              new Attempt(
+                  a.taskId(),
+                  a.number(),
+                  a.worker(),
+                  a.startedAt(),
+                  a.finishedAt(),
+                  a.outcome(),
+                  a.error(),
+                  late.model(),
+                  late.usage(),
+                  late.output()));
+        }
+      }
+    }
+  }
+
+  @Override
+  public List<TaskEvent> events(UUID taskId) {
+    synchronized (lock) {
+      return List.copyOf(events.getOrDefault(taskId, List.of()));
+    }
+  }
+
+  @Override
+  public void appendEvent(TaskEvent note) {
+    synchronized (lock) {
+      if (tasks.containsKey(note.taskId())) {
+        eventsOf(note.taskId()).add(note);
+      }
+    }
+  }
+
+  @Override
+  public List<Lineage.Edge> lineage(UUID taskId) {
+    synchronized (lock) {
+      Set<UUID> seen = new HashSet<>();
+      Set<Lineage.Edge> edges = new LinkedHashSet<>();
+      Deque<UUID> todo = new ArrayDeque<>();
+      todo.add(taskId);
+      while (!todo.isEmpty()) {
+        UUID id = todo.poll();
+        if (!seen.add(id)) {
+          continue;
+        }
+        Task t = tasks.get(id);
+        if (t != null) {
+          for (UUID parent : t.parentIds()) {
+            edges.add(new Lineage.Edge(parent, id));
+            todo.add(parent);
+          }
+        }
+        for (UUID child : childrenOf.getOrDefault(id, Set.of())) {
+          edges.add(new Lineage.Edge(id, child));
+          todo.add(child);
+        }
+      }
+      return List.copyOf(edges);
+    }
+  }
+
+  @Override
+  public Map<TaskStatus, Long> countByStatus() {
+    Map<TaskStatus, Long> counts = new java.util.EnumMap<>(TaskStatus.class);
+    for (Task t : tasks.values()) {
+      counts.merge(t.status(), 1L, Long::sum);
+    }
+    return counts;
+  }
+
+  @Override
+  public List<UsageTotal> usageTotals(String owner) {
+    synchronized (lock) {
+      Map<List<String>, UsageTotal> totals = new java.util.LinkedHashMap<>();
+      attempts.forEach(
+          (taskId, list) -> {
+            String taskOwner = tasks.get(taskId).owner();
+            if (owner != null && !owner.equals(taskOwner)) {
+              return;
+            }
+            for (Attempt a : list) {
+              totals.merge(
+                  java.util.Arrays.asList(taskOwner, a.model()),
+                  new UsageTotal(
+                      taskOwner,
+                      a.model(),
+                      1,
+                      a.usage().inputTokens(),
+                      a.usage().outputTokens(),
+                      a.usage().cost()),
+                  (x, y) ->
+                      new UsageTotal(
+                          x.owner(),
+                          x.model(),
+                          x.attempts() + y.attempts(),
+                          x.inputTokens() + y.inputTokens(),
+                          x.outputTokens() + y.outputTokens(),
+                          x.cost().add(y.cost())));
+            }
+          });
+      return List.copyOf(totals.values());
+    }
+  }
+
+  private List<TaskEvent> eventsOf(UUID id) {
+    return events.computeIfAbsent(id, k -> new ArrayList<>());
+  }
+
+  private void replace(Task previous, Task next) {
+    tasks.put(next.id(), next);
+    index(previous, next);
+  }
+
+  /** Keeps the status indexes in step with the task map. Called under the lock. */
+  private void index(Task previous, Task next) {
+    if (previous != null) {
+      switch (previous.status()) {
+        case QUEUED -> queued.remove(previous);
+        case SCHEDULED -> scheduled.remove(previous);
+        case RUNNING -> running.remove(previous.id());
+        default -> {}
+      }
+    }
+    switch (next.status()) {
+      case QUEUED -> queued.add(next);
+      case SCHEDULED -> scheduled.add(next);
+      case RUNNING -> running.add(next.id());
+      default -> {}
+    }
+  }
+}

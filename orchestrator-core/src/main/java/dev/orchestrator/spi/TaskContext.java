@@ -1,0 +1,36 @@
+package dev.orchestrator.spi;
+
+import dev.orchestrator.Task;
+import dev.orchestrator.llm.LlmException;
+import dev.orchestrator.llm.LlmRequest;
+import dev.orchestrator.llm.LlmResponse;
+import java.util.List;
+
+/** What a handler sees of the attempt it runs. */
+public interface TaskContext {
+  /** The task, as claimed for this attempt. */
+  Task task();
+
+  /** The parents, completed, in the order of {@link Task#parentIds()}. */
+  List<Task> parents();
+
+  /** True once the task was cancelled or timed out, or the node is shutting down. */
+  boolean isCancelled();
+
+  /** Throws InterruptedException when {@link #isCancelled()}: a checkpoint for long handlers. */
+  void checkCancelled() throws InterruptedException;
+
+  /**
+   * Reports progress; it is appended to the task's events and reaches listeners.
+   *
+   * @param fraction done so far, 0 to 1
+   * @param message what is happening
+   */
+  void progress(double fraction, String message);
+
+  /**
+   * Calls the configured LLM under the model's rate limit, with the wait noted in the task's events
+   * and the tokens counted in the attempt's usage.
+   */
+  LlmResponse callLlm(LlmRequest request) throws LlmException, InterruptedException;
+}

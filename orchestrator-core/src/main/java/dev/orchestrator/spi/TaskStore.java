@@ -1,0 +1,127 @@
+package dev.orchestrator.spi;
+
+import dev.orchestrator.Lineage;
+import dev.orchestrator.Page;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskQuery;
+import dev.orchestrator.lifecycle.Attempt;
+import dev.orchestrator.lifecycle.TaskEvent;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The authority on tasks. Every status change is a compare-and-set on {@code (id, status, version)}
+ * that writes the task, the attempt record it ends and its event together, so two writers racing
+ * can never both win. Every implementation passes {@code TaskStoreContract} from the core's test
+ * jar. Implementations are thread-safe.
+ */
+public interface TaskStore extends AutoCloseable {
+
+  /**
+   * Inserts new tasks atomically: all or none. A task whose {@code (owner, idempotencyKey)} already
+   * exists is not inserted: the existing task takes its place in the result. Each insert records a
+   * creation event and an edge from every parent.
+   *
+   * @param tasks new tasks with version 0, in PENDING, SCHEDULED or QUEUED
+   * @return for each input, in order, the stored task (new, or the existing one for a repeated key)
+   */
+  List<Task> insert(List<Task> tasks);
+
+  Optional<Task> get(UUID id);
+
+  /** The tasks among these ids that exist, in no particular order. */
+  List<Task> getAll(Collection<UUID> ids);
+
+  /**
+   * Applies a status change as a compare-and-set.
+   *
+   * @return the stored new value (version incremented), or empty when the task's status or version
+   *     no longer match the update's expectation
+   */
+  Optional<Task> update(TaskUpdate update);
+
+  /**
+   * Claims these tasks if they are still QUEUED: each becomes RUNNING with its attempt incremented,
+   * {@code startedAt = lease.now()} and the lease set. Ids that are not QUEUED are skipped.
+   *
+   * @return the claimed tasks
+   */
+  List<Task> claim(Collection<UUID> ids, Lease lease);
+
+  /**
+   * Claims up to {@code limit} QUEUED tasks, highest priority first, then earliest runAt, then
+   * oldest. Safe with many nodes claiming at once: no task is claimed twice for one attempt.
+   */
+  List<Task> claimNext(int limit, Lease lease);
+
+  /**
+   * Extends the lease of the owner's RUNNING tasks among {@code ids} to {@code expiresAt} in one
+   * call. The version does not change.
+   *
+   * @return the ids whose lease was not renewed: no longer RUNNING under this owner (cancelled,
+   *     reaped, finished), for the node to stop them
+   */
+  Set<UUID> renewLeases(String owner, Collection<UUID> ids, Instant expiresAt);
+
+  /** Up to {@code limit} RUNNING tasks whose lease expired before {@code now}. */
+  List<Task> expiredLeases(Instant now, int limit);
+
+  /**
+   * Moves up to {@code limit} SCHEDULED tasks whose runAt is not after {@code now} to QUEUED, each
+   * with its event. Safe with many nodes promoting at once.
+   *
+   * @return the promoted tasks
+   */
+  List<Task> promoteDue(Instant now, int limit);
+
+  /** The earliest runAt of a SCHEDULED task, for the scheduler to sleep until. */
+  Optional<Instant> nextRunAt();
+
+  /**
+   * Tasks in this status whose status last changed before {@code before}, oldest first: QUEUED ones
+   * nobody claimed (for the reconciler to offer again), PENDING ones to re-check.
+   */
+  List<Task> stale(dev.orchestrator.TaskStatus status, Instant before, int limit);
+
+  /** The tasks that list {@code parentId} among their parents. */
+  List<Task> children(UUID parentId);
+
+  /** A page of tasks matching the query, newest first, by keyset on id. */
+  Page<Task> query(TaskQuery query);
+
+  /** Attempt records of a task, by number. */
+  List<Attempt> attempts(UUID taskId);
+
+  /**
+   * Attaches the result a worker produced after its attempt was cancelled to that attempt's record,
+   * when the record's outcome is CANCELLED; otherwise does nothing.
+   */
+  void attachLateResult(Attempt lateResult);
+
+  /** Events of a task, oldest first. */
+  List<TaskEvent> events(UUID taskId);
+
+  /** Appends a note (an event with {@code from == to}) without changing the task. */
+  void appendEvent(TaskEvent note);
+
+  /** Every parent-to-child edge of the graph the task belongs to (ancestors and descendants). */
+  List<Lineage.Edge> lineage(UUID taskId);
+
+  /** Number of tasks in each status (statuses with none may be absent). */
+  java.util.Map<dev.orchestrator.TaskStatus, Long> countByStatus();
+
+  /**
+   * Tokens and cost of attempt records grouped by owner and model.
+   *
+   * @param owner only this owner, or null for all
+   */
+  List<dev.orchestrator.UsageTotal> usageTotals(String owner);
+
+  /** Releases the store's resources. The in-memory store forgets nothing on close. */
+  @Override
+  default void close() {}
+}

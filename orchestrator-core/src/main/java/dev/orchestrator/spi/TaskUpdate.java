@@ -1,0 +1,39 @@
+package dev.orchestrator.spi;
+
+import dev.orchestrator.Task;
+import dev.orchestrator.lifecycle.Attempt;
+import dev.orchestrator.lifecycle.TaskEvent;
+import dev.orchestrator.lifecycle.Transitions;
+import java.util.Objects;
+
+/**
+ * A status change to apply as a compare-and-set: it succeeds only while the stored task still has
+ * {@code expected.status()} and {@code expected.version()}. The store writes {@code next} with
+ * version {@code expected.version() + 1}, the attempt record if any and the event, in one
+ * transaction. Construction checks the change against {@link Transitions}.
+ *
+ * @param expected the task as the writer last read it
+ * @param next the task's new value (its version is ignored)
+ * @param attempt the record of the attempt this change ends, or null
+ * @param reason why, for the event
+ */
+public record TaskUpdate(Task expected, Task next, Attempt attempt, String reason) {
+  public TaskUpdate {
+    Objects.requireNonNull(expected, "expected");
+    Objects.requireNonNull(next, "next");
+    if (!expected.id().equals(next.id())) {
+      throw new IllegalArgumentException("an update cannot change the task id");
+    }
+    Transitions.check(expected.status(), next.status());
+    if (attempt != null && !attempt.taskId().equals(expected.id())) {
+      throw new IllegalArgumentException("attempt record of another task");
+    }
+    reason = reason == null ? "" : reason;
+  }
+
+  /** The event this update leaves. */
+  public TaskEvent event() {
+    return new TaskEvent(
+        next.id(), expected.status(), next.status(), next.updatedAt(), next.attempt(), reason);
+  }
+}

@@ -1,0 +1,2 @@
+/** Redis adapters: dispatch queue, cluster-wide rate limiter, event bus. Not built yet. */
+package dev.orchestrator.redis;
