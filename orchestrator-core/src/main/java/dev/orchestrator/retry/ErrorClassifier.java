@@ -1,6 +1,7 @@
 package dev.orchestrator.retry;
 
 import dev.orchestrator.ErrorKind;
+import dev.orchestrator.InvalidTaskException;
 import dev.orchestrator.TaskError;
 import dev.orchestrator.llm.LlmException;
 import java.io.IOException;
@@ -14,15 +15,16 @@ import java.util.concurrent.TimeoutException;
 public interface ErrorClassifier {
 
   /**
-   * The default: an {@link LlmException} says for itself; {@link FatalTaskException} is fatal;
-   * time-outs are TIMEOUT; I/O trouble is TRANSIENT; anything else is a retryable HANDLER_ERROR.
+   * The default: an {@link LlmException} says for itself; {@link FatalTaskException} and {@link
+   * InvalidTaskException} are fatal; time-outs are TIMEOUT; I/O trouble is TRANSIENT; anything else
+   * is a retryable HANDLER_ERROR.
    */
   ErrorClassifier DEFAULT =
       error -> {
         if (error instanceof LlmException e) {
           return new Classification(e.kind(), message(e), e.retryAfter());
         }
-        if (error instanceof FatalTaskException) {
+        if (error instanceof FatalTaskException || error instanceof InvalidTaskException) {
           return new Classification(ErrorKind.FATAL, message(error), null);
         }
         if (error instanceof TimeoutException || error instanceof HttpTimeoutException) {

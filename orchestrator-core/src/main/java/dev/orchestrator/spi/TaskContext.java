@@ -11,6 +11,13 @@ public interface TaskContext {
   /** The task, as claimed for this attempt. */
   Task task();
 
+  /**
+   * The task's prompt with its parents' outputs filled in: {@code {{parent.output}}}, {@code
+   * {{parent.prompt}}}, {@code {{parent.name}}} (the first parent) and {@code
+   * {{parents.NAME.output}}} (the parent of that name).
+   */
+  String prompt();
+
   /** The parents, completed, in the order of {@link Task#parentIds()}. */
   List<Task> parents();
 

@@ -1,0 +1,757 @@
+package dev.orchestrator;
+
+import dev.orchestrator.InvalidTaskException.Problem;
+import dev.orchestrator.lifecycle.Attempt;
+import dev.orchestrator.lifecycle.IllegalTransitionException;
+import dev.orchestrator.lifecycle.TaskEvent;
+import dev.orchestrator.llm.LlmRequest;
+import dev.orchestrator.llm.LlmResponse;
+import dev.orchestrator.llm.MockLlmClient;
+import dev.orchestrator.llm.PriceTable;
+import dev.orchestrator.memory.InMemoryEventBus;
+import dev.orchestrator.memory.InMemoryTaskQueue;
+import dev.orchestrator.memory.InMemoryTaskStore;
+import dev.orchestrator.metrics.MetricsRecorder;
+import dev.orchestrator.retry.ErrorClassifier;
+import dev.orchestrator.retry.RetryPolicy;
+import dev.orchestrator.runtime.Ids;
+import dev.orchestrator.runtime.Limits;
+import dev.orchestrator.runtime.Node;
+import dev.orchestrator.runtime.RuntimeSettings;
+import dev.orchestrator.runtime.TaskFactory;
+import dev.orchestrator.runtime.Transitioner;
+import dev.orchestrator.spi.Clock;
+import dev.orchestrator.spi.EventBus;
+import dev.orchestrator.spi.HandlerResult;
+import dev.orchestrator.spi.LlmClient;
+import dev.orchestrator.spi.RateLimiter;
+import dev.orchestrator.spi.TaskHandler;
+import dev.orchestrator.spi.TaskListener;
+import dev.orchestrator.spi.TaskQueue;
+import dev.orchestrator.spi.TaskStore;
+import dev.orchestrator.spi.TaskUpdate;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The library's front door: submit, inspect, cancel and retry durable tasks, and run them on this
+ * node's workers. Thread-safe. Many instances (in one JVM or many) sharing one store form a
+ * cluster.
+ *
+ * <pre>{@code
+ * try (Orchestrator orchestrator = Orchestrator.builder().workers(8).build().start()) {
+ *   Task task = orchestrator.submit(TaskSpec.prompt("Summarise: ...").build());
+ *   Task done = orchestrator.await(task.id()).get(1, TimeUnit.MINUTES);
+ * }
+ * }</pre>
+ *
+ * Without any option it runs on the embedded defaults: in-memory store, queue and event bus, and
+ * the deterministic {@link MockLlmClient}.
+ */
+public final class Orchestrator implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Orchestrator.class);
+
+  private final TaskStore store;
+  private final EventBus bus;
+  private final Clock clock;
+  private final Transitioner transitioner;
+  private final TaskFactory factory;
+  private final Node node;
+  private final String nodeId;
+  private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
+  private final Map<UUID, List<CompletableFuture<Task>>> waiters = new ConcurrentHashMap<>();
+  private final AutoCloseable subscription;
+  private final Object lifecycleLock = new Object();
+  private boolean started;
+  private boolean closed;
+
+  private Orchestrator(Builder b) {
+    this.store = b.store;
+    this.bus = b.bus;
+    this.clock = b.clock;
+    this.nodeId = b.settings().nodeId();
+    RuntimeSettings settings = b.settings();
+    this.transitioner =
+        new Transitioner(b.store, b.queue, b.bus, b.clock, b.metrics, settings.defaultRetry());
+    Map<String, TaskHandler> handlers = new HashMap<>(b.handlers);
+    handlers.putIfAbsent(Task.LLM_TYPE, Orchestrator::callLlm);
+    this.factory = new TaskFactory(b.limits, b.templates, handlers.keySet(), settings);
+    this.node =
+        new Node(
+            settings,
+            new Node.Parts(
+                b.store,
+                b.queue,
+                b.bus,
+                transitioner,
+                b.llm,
+                b.rateLimiter,
+                b.prices,
+                b.metrics,
+                b.classifier,
+                handlers));
+    this.listeners.addAll(b.listeners);
+    this.subscription = bus.subscribe(this::onEvent);
+  }
+
+  /** The default handler: one LLM call with the task's prompt, model and options. */
+  private static HandlerResult callLlm(dev.orchestrator.spi.TaskContext context) throws Exception {
+    Task t = context.task();
+    LlmResponse r =
+        context.callLlm(
+            new LlmRequest(
+                t.model(),
+                t.options().systemPrompt(),
+                context.prompt(),
+                t.options().temperature(),
+                t.options().maxOutputTokens()));
+    return new HandlerResult(r.text(), r.model(), Usage.NONE);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts this node's workers, scheduler and maintenance. Submitting works before start too. */
+  public Orchestrator start() {
+    synchronized (lifecycleLock) {
+      if (closed) {
+        throw new IllegalStateException("closed");
+      }
+      if (!started) {
+        node.start();
+        started = true;
+        log.info("orchestrator node {} started", nodeId);
+      }
+    }
+    return this;
+  }
+
+  /** This node's name in leases and attempt records. */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  // ---- submit ----
+
+  /**
+   * Submits one task.
+   *
+   * @throws InvalidTaskException for bad input; nothing is written
+   */
+  public Task submit(TaskSpec spec) {
+    return submitAll(List.of(spec), null).get(0);
+  }
+
+  /**
+   * Submits a batch atomically: every task is written, or none (any invalid spec refuses the whole
+   * batch with an {@link InvalidTaskException} naming its index).
+   */
+  public List<Task> submitAll(List<TaskSpec> specs) {
+    return submitAll(specs, null);
+  }
+
+  List<Task> submitAll(List<TaskSpec> specs, String owner) {
+    factory.checkBatch(specs.size());
+    Set<UUID> parentIds = new LinkedHashSet<>();
+    specs.forEach(s -> parentIds.addAll(s.dependsOn()));
+    Map<UUID, Task> parents = new HashMap<>();
+    for (Task p : store.getAll(parentIds)) {
+      parents.put(p.id(), p);
+    }
+    Instant now = clock.now();
+    List<Task> tasks = new ArrayList<>(specs.size());
+    for (int i = 0; i < specs.size(); i++) {
+      TaskSpec spec = Objects.requireNonNull(specs.get(i), "spec");
+      try {
+        List<Task> own = new ArrayList<>();
+        for (UUID pid : spec.dependsOn()) {
+          Task p = parents.get(pid);
+          if (p == null || !visible(p, owner(spec, owner))) {
+            throw new InvalidTaskException(Problem.UNKNOWN_PARENT, "no parent task " + pid);
+          }
+          own.add(p);
+        }
+        tasks.add(factory.create(spec, own, false, owner, now));
+      } catch (InvalidTaskException e) {
+        throw specs.size() == 1 ? e : e.at(i);
+      }
+    }
+    return persist(tasks);
+  }
+
+  private static String owner(TaskSpec spec, String scope) {
+    return scope != null ? scope : spec.owner() != null ? spec.owner() : Task.DEFAULT_OWNER;
+  }
+
+  private List<Task> persist(List<Task> tasks) {
+    List<Task> stored = store.insert(tasks);
+    List<Task> inserted = new ArrayList<>(stored.size());
+    for (int i = 0; i < stored.size(); i++) {
+      // a different id is the existing task of a repeated idempotency key
+      if (stored.get(i).id().equals(tasks.get(i).id())) {
+        inserted.add(stored.get(i));
+      }
+    }
+    transitioner.inserted(inserted);
+    return stored;
+  }
+
+  /**
+   * Submits a task chained from a COMPLETED parent. Its prompt may use {@code {{parent.output}}},
+   * {@code {{parent.prompt}}} and {@code {{parent.name}}}; with no prompt the parent's output is
+   * the prompt.
+   *
+   * @throws InvalidTaskException UNKNOWN_PARENT or PARENT_NOT_COMPLETED, or any bad input
+   */
+  public Task chain(UUID parentId, TaskSpec spec) {
+    return chain(parentId, spec, null);
+  }
+
+  Task chain(UUID parentId, TaskSpec spec, String owner) {
+    if (!spec.dependsOn().isEmpty()) {
+      throw new InvalidTaskException(Problem.BAD_FIELD, "chain() takes its parent, not dependsOn");
+    }
+    Task parent =
+        store
+            .get(parentId)
+            .filter(p -> visible(p, owner))
+            .orElseThrow(
+                () ->
+                    new InvalidTaskException(Problem.UNKNOWN_PARENT, "no parent task " + parentId));
+    if (parent.status() != TaskStatus.COMPLETED) {
+      throw new InvalidTaskException(
+          Problem.PARENT_NOT_COMPLETED,
+          "parent " + parentId + " is " + parent.status() + "; chain() needs it COMPLETED");
+    }
+    return persist(List.of(factory.create(spec, List.of(parent), true, owner, clock.now()))).get(0);
+  }
+
+  // ---- read ----
+
+  public Optional<Task> get(UUID id) {
+    return get(id, null);
+  }
+
+  Optional<Task> get(UUID id, String owner) {
+    return store.get(id).filter(t -> visible(t, owner));
+  }
+
+  /** The task, or {@link TaskNotFoundException}. */
+  public Task task(UUID id) {
+    return task(id, null);
+  }
+
+  Task task(UUID id, String owner) {
+    return get(id, owner).orElseThrow(() -> new TaskNotFoundException(id));
+  }
+
+  /** A page of tasks, newest first; see {@link TaskQuery}. */
+  public Page<Task> list(TaskQuery query) {
+    return store.query(query);
+  }
+
+  /** Attempt records of a task, by number. */
+  public List<Attempt> attempts(UUID id) {
+    return attempts(id, null);
+  }
+
+  List<Attempt> attempts(UUID id, String owner) {
+    task(id, owner);
+    return store.attempts(id);
+  }
+
+  /** Events of a task, oldest first: its audit trail. */
+  public List<TaskEvent> events(UUID id) {
+    return events(id, null);
+  }
+
+  List<TaskEvent> events(UUID id, String owner) {
+    task(id, owner);
+    return store.events(id);
+  }
+
+  /** The whole graph the task belongs to: its ancestors and descendants, with the edges. */
+  public Lineage lineage(UUID id) {
+    return lineage(id, null);
+  }
+
+  Lineage lineage(UUID id, String owner) {
+    Task task = task(id, owner);
+    List<Lineage.Edge> edges = store.lineage(id);
+    Set<UUID> ids = new LinkedHashSet<>();
+    ids.add(task.id());
+    edges.forEach(
+        e -> {
+          ids.add(e.parentId());
+          ids.add(e.childId());
+        });
+    List<Task> tasks =
+        store.getAll(ids).stream()
+            .filter(t -> visible(t, owner))
+            .sorted(java.util.Comparator.comparing(Task::id))
+            .toList();
+    return new Lineage(tasks, edges);
+  }
+
+  TaskStore store() {
+    return store;
+  }
+
+  /** Tokens and cost by owner and model, from every attempt record. */
+  public List<UsageTotal> usage() {
+    return store.usageTotals(null);
+  }
+
+  // ---- change ----
+
+  /** Cancels a task; see {@link #cancel(UUID, String)}. */
+  public Task cancel(UUID id) {
+    return cancel(id, "cancelled by caller", null);
+  }
+
+  /**
+   * Cancels a PENDING, SCHEDULED, QUEUED or RUNNING task. A running attempt is interrupted (on this
+   * node at once, on others through the event bus or at their next heartbeat) and its late output,
+   * if any, is kept only on its attempt record. PENDING children are cancelled too.
+   *
+   * @return the task after the call: CANCELLED, or unchanged when it was already terminal
+   */
+  public Task cancel(UUID id, String reason) {
+    return cancel(id, reason, null);
+  }
+
+  Task cancel(UUID id, String reason, String owner) {
+    return transitioner.cancel(task(id, owner), reason == null ? "cancelled" : reason);
+  }
+
+  /**
+   * Reopens a FAILED or CANCELLED task with a new budget of {@code attempts} more attempts.
+   *
+   * @throws IllegalTransitionException when the task is in another status
+   */
+  public Task retry(UUID id, int attempts) {
+    return retry(id, attempts, null);
+  }
+
+  Task retry(UUID id, int attempts, String owner) {
+    if (attempts < 1) {
+      throw new InvalidTaskException(Problem.BAD_RETRY, "a retry needs at least one attempt");
+    }
+    while (true) {
+      Task t = task(id, owner);
+      if (t.status() != TaskStatus.FAILED && t.status() != TaskStatus.CANCELLED) {
+        throw new IllegalTransitionException(t.status(), TaskStatus.QUEUED);
+      }
+      List<Task> parents = store.getAll(t.parentIds());
+      if (parents.stream().anyMatch(p -> p.status() != TaskStatus.COMPLETED)) {
+        throw new InvalidTaskException(
+            Problem.PARENT_NOT_COMPLETED, "a parent of " + id + " has not completed");
+      }
+      Instant now = clock.now();
+      Task next =
+          t.toBuilder()
+              .status(TaskStatus.QUEUED)
+              .maxAttempts(t.attempt() + attempts)
+              .runAt(now)
+              .updatedAt(now)
+              .finishedAt(null)
+              .error(null)
+              .build();
+      Optional<Task> done =
+          transitioner.apply(
+              new TaskUpdate(t, next, null, "retry with " + attempts + " more attempt(s)"));
+      if (done.isPresent()) {
+        return done.get();
+      }
+    }
+  }
+
+  // ---- watch ----
+
+  /** A future completed with the task when it reaches COMPLETED, FAILED or CANCELLED. */
+  public CompletableFuture<Task> await(UUID id) {
+    return await(id, null);
+  }
+
+  CompletableFuture<Task> await(UUID id, String owner) {
+    task(id, owner);
+    CompletableFuture<Task> future = new CompletableFuture<>();
+    waiters.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(future);
+    future.whenComplete(
+        (t, e) ->
+            waiters.computeIfPresent(
+                id,
+                (k, list) -> {
+                  list.remove(future);
+                  return list.isEmpty() ? null : list;
+                }));
+    store.get(id).filter(t -> t.status().isTerminal()).ifPresent(future::complete);
+    return future;
+  }
+
+  /**
+   * Adds a listener for every event of every task (of the whole cluster, when the event bus spans
+   * it).
+   *
+   * @return a handle that removes the listener when closed
+   */
+  public AutoCloseable addListener(TaskListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+    return () -> listeners.remove(listener);
+  }
+
+  private void onEvent(TaskEvent event) {
+    for (TaskListener l : listeners) {
+      try {
+        l.onEvent(event);
+      } catch (RuntimeException e) {
+        log.warn("listener failed on {}", event, e);
+      }
+    }
+    if (event.to().isTerminal() && event.isTransition() && waiters.containsKey(event.taskId())) {
+      store
+          .get(event.taskId())
+          .filter(t -> t.status().isTerminal())
+          .ifPresent(
+              t -> {
+                List<CompletableFuture<Task>> list = waiters.get(t.id());
+                if (list != null) {
+                  list.forEach(f -> f.complete(t));
+                }
+              });
+    }
+  }
+
+  /** A view of this orchestrator that sees and changes only one owner's tasks. */
+  public OwnerScope forOwner(String owner) {
+    return new OwnerScope(this, owner);
+  }
+
+  private static boolean visible(Task t, String owner) {
+    return owner == null || owner.equals(t.owner());
+  }
+
+  /**
+   * Graceful shutdown: stops claiming, lets running attempts finish within the grace period, gives
+   * the others back to the queue without counting their attempt. The store and queue passed to the
+   * builder stay open: their owner closes them.
+   */
+  @Override
+  public void close() {
+    synchronized (lifecycleLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    if (started) {
+      node.close();
+    }
+    try {
+      subscription.close();
+    } catch (Exception e) {
+      log.debug("unsubscribe failed", e);
+    }
+    log.info("orchestrator node {} closed", nodeId);
+  }
+
+  /** Configuration of an orchestrator; validated by {@link #build()}, then sealed. */
+  public static final class Builder {
+    public static final int DEFAULT_WORKERS = 8;
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_REAPER_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_RECONCILE_AFTER = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_SCHEDULER_MAX_IDLE = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    public static final int DEFAULT_BATCH_SIZE = 500;
+
+    private TaskStore store;
+    private TaskQueue queue;
+    private EventBus bus;
+    private LlmClient llm;
+    private RateLimiter rateLimiter = RateLimiter.UNLIMITED;
+    private PriceTable prices = PriceTable.NONE;
+    private MetricsRecorder metrics = MetricsRecorder.NOOP;
+    private ErrorClassifier classifier = ErrorClassifier.DEFAULT;
+    private Clock clock = Clock.SYSTEM;
+    private String nodeId;
+    private int workers = DEFAULT_WORKERS;
+    private Duration leaseDuration = DEFAULT_LEASE;
+    private Duration heartbeatInterval = DEFAULT_HEARTBEAT;
+    private Duration reaperInterval = DEFAULT_REAPER_INTERVAL;
+    private Duration reconcileInterval = DEFAULT_RECONCILE_INTERVAL;
+    private Duration reconcileAfter = DEFAULT_RECONCILE_AFTER;
+    private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private Duration schedulerMaxIdle = DEFAULT_SCHEDULER_MAX_IDLE;
+    private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+    private Duration defaultTimeout = DEFAULT_TIMEOUT;
+    private int defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS;
+    private RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
+    private int batchSize = DEFAULT_BATCH_SIZE;
+    private Limits limits = Limits.DEFAULT;
+    private final Map<String, TaskHandler> handlers = new HashMap<>();
+    private final Map<String, String> templates = new HashMap<>();
+    private final List<TaskListener> listeners = new ArrayList<>();
+    private RuntimeSettings settings;
+
+    private Builder() {}
+
+    /** The task store (default: in memory). */
+    public Builder store(TaskStore value) {
+      store = value;
+      return this;
+    }
+
+    /** The work source (default: in-memory priority queue). */
+    public Builder queue(TaskQueue value) {
+      queue = value;
+      return this;
+    }
+
+    /** The event bus (default: in memory, this JVM). */
+    public Builder eventBus(EventBus value) {
+      bus = value;
+      return this;
+    }
+
+    /** The LLM (default: {@link MockLlmClient} with no latency). */
+    public Builder llm(LlmClient value) {
+      llm = value;
+      return this;
+    }
+
+    public Builder rateLimiter(RateLimiter value) {
+      rateLimiter = value;
+      return this;
+    }
+
+    /** Prices per model, for the cost of attempts. */
+    public Builder prices(PriceTable value) {
+      prices = value;
+      return this;
+    }
+
+    public Builder metrics(MetricsRecorder value) {
+      metrics = value;
+      return this;
+    }
+
+    /** How handler exceptions count (retryable or fatal). */
+    public Builder errorClassifier(ErrorClassifier value) {
+      classifier = value;
+      return this;
+    }
+
+    public Builder clock(Clock value) {
+      clock = value;
+      return this;
+    }
+
+    /** This node's name (default: host name, process id and a random suffix). */
+    public Builder nodeId(String value) {
+      nodeId = value;
+      return this;
+    }
+
+    /** Attempts run at once on this node (default 8). */
+    public Builder workers(int value) {
+      workers = value;
+      return this;
+    }
+
+    /** How long a claim holds without renewal (default 30 s). */
+    public Builder leaseDuration(Duration value) {
+      leaseDuration = value;
+      return this;
+    }
+
+    /** How often the node renews its leases (default 10 s; less than the lease). */
+    public Builder heartbeatInterval(Duration value) {
+      heartbeatInterval = value;
+      return this;
+    }
+
+    /** How often expired leases are looked for (default 5 s). */
+    public Builder reaperInterval(Duration value) {
+      reaperInterval = value;
+      return this;
+    }
+
+    /** How often unclaimed QUEUED tasks are offered again (default 30 s). */
+    public Builder reconcileInterval(Duration value) {
+      reconcileInterval = value;
+      return this;
+    }
+
+    /** How long a task sits QUEUED before the reconciler offers it again (default 30 s). */
+    public Builder reconcileAfter(Duration value) {
+      reconcileAfter = value;
+      return this;
+    }
+
+    /** Longest wait of the dispatcher on the queue (default 1 s). */
+    public Builder pollInterval(Duration value) {
+      pollInterval = value;
+      return this;
+    }
+
+    /** Longest sleep of the scheduler (default 1 s). */
+    public Builder schedulerMaxIdle(Duration value) {
+      schedulerMaxIdle = value;
+      return this;
+    }
+
+    /** How long close() waits for running attempts before releasing them (default 10 s). */
+    public Builder shutdownGrace(Duration value) {
+      shutdownGrace = value;
+      return this;
+    }
+
+    /** Attempt timeout of tasks that set none (default 5 min). */
+    public Builder defaultTimeout(Duration value) {
+      defaultTimeout = value;
+      return this;
+    }
+
+    /** Attempt budget of tasks that set none (default 3). */
+    public Builder defaultMaxAttempts(int value) {
+      defaultMaxAttempts = value;
+      return this;
+    }
+
+    /** Backoff of tasks that set none (default 1 s doubling to 5 min, full jitter). */
+    public Builder defaultRetryPolicy(RetryPolicy value) {
+      defaultRetry = value;
+      return this;
+    }
+
+    /** Most rows one scheduler, reaper or reconciler step handles (default 500). */
+    public Builder batchSize(int value) {
+      batchSize = value;
+      return this;
+    }
+
+    /** Input limits (prompt length, batch size, attempt budget). */
+    public Builder limits(Limits value) {
+      limits = value;
+      return this;
+    }
+
+    /** Registers the handler of a task type; {@code "llm"} replaces the default LLM call. */
+    public Builder handler(String type, TaskHandler handler) {
+      handlers.put(
+          Objects.requireNonNull(type, "type"), Objects.requireNonNull(handler, "handler"));
+      return this;
+    }
+
+    /** Registers a named prompt template with {@code {{variables}}}. */
+    public Builder template(String name, String text) {
+      templates.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(text, "text"));
+      return this;
+    }
+
+    public Builder listener(TaskListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    private RuntimeSettings settings() {
+      return settings;
+    }
+
+    /**
+     * Validates the configuration and builds the orchestrator (not started).
+     *
+     * @throws IllegalArgumentException for an inconsistent configuration
+     */
+    public Orchestrator build() {
+      if (workers < 1) {
+        throw new IllegalArgumentException("workers must be positive: " + workers);
+      }
+      positive("leaseDuration", leaseDuration);
+      positive("heartbeatInterval", heartbeatInterval);
+      positive("reaperInterval", reaperInterval);
+      positive("reconcileInterval", reconcileInterval);
+      positive("reconcileAfter", reconcileAfter);
+      positive("pollInterval", pollInterval);
+      positive("schedulerMaxIdle", schedulerMaxIdle);
+      positive("defaultTimeout", defaultTimeout);
+      if (shutdownGrace.isNegative()) {
+        throw new IllegalArgumentException("shutdownGrace must not be negative");
+      }
+      if (heartbeatInterval.compareTo(leaseDuration) >= 0) {
+        throw new IllegalArgumentException(
+            "heartbeatInterval ("
+                + heartbeatInterval
+                + ") must be shorter than leaseDuration ("
+                + leaseDuration
+                + ")");
+      }
+      if (defaultMaxAttempts < 1 || defaultMaxAttempts > limits.maxAttempts()) {
+        throw new IllegalArgumentException("defaultMaxAttempts must be 1.." + limits.maxAttempts());
+      }
+      if (batchSize < 1) {
+        throw new IllegalArgumentException("batchSize must be positive");
+      }
+      store = store != null ? store : new InMemoryTaskStore();
+      queue = queue != null ? queue : new InMemoryTaskQueue();
+      bus = bus != null ? bus : new InMemoryEventBus();
+      llm = llm != null ? llm : MockLlmClient.builder().build();
+      Objects.requireNonNull(rateLimiter, "rateLimiter");
+      Objects.requireNonNull(prices, "prices");
+      Objects.requireNonNull(metrics, "metrics");
+      Objects.requireNonNull(classifier, "classifier");
+      Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(defaultRetry, "defaultRetryPolicy");
+      settings =
+          new RuntimeSettings(
+              nodeId != null ? nodeId : defaultNodeId(),
+              workers,
+              leaseDuration,
+              heartbeatInterval,
+              reaperInterval,
+              reconcileInterval,
+              reconcileAfter,
+              pollInterval,
+              schedulerMaxIdle,
+              shutdownGrace,
+              defaultTimeout,
+              defaultMaxAttempts,
+              defaultRetry,
+              batchSize);
+      return new Orchestrator(this);
+    }
+
+    private static void positive(String name, Duration d) {
+      if (d == null || d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException(name + " must be positive: " + d);
+      }
+    }
+
+    private static String defaultNodeId() {
+      String jvm = ManagementFactory.getRuntimeMXBean().getName(); // pid@host
+      return jvm + "-" + Ids.next().toString().substring(24, 30);
+    }
+  }
+}

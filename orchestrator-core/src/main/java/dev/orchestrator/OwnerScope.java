@@ -1,0 +1,81 @@
+package dev.orchestrator;
+
+import dev.orchestrator.lifecycle.Attempt;
+import dev.orchestrator.lifecycle.TaskEvent;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The orchestrator as one owner (tenant) sees it: submits are owned by it, and another owner's
+ * tasks are invisible (reads return nothing, changes throw {@link TaskNotFoundException}, parents
+ * must be its own). Get one from {@link Orchestrator#forOwner(String)}.
+ */
+public final class OwnerScope {
+  private final Orchestrator orchestrator;
+  private final String owner;
+
+  OwnerScope(Orchestrator orchestrator, String owner) {
+    this.orchestrator = orchestrator;
+    this.owner = Objects.requireNonNull(owner, "owner");
+    if (owner.isBlank()) {
+      throw new IllegalArgumentException("owner must not be blank");
+    }
+  }
+
+  public String owner() {
+    return owner;
+  }
+
+  public Task submit(TaskSpec spec) {
+    return orchestrator.submitAll(List.of(spec), owner).get(0);
+  }
+
+  public List<Task> submitAll(List<TaskSpec> specs) {
+    return orchestrator.submitAll(specs, owner);
+  }
+
+  public Task chain(UUID parentId, TaskSpec spec) {
+    return orchestrator.chain(parentId, spec, owner);
+  }
+
+  public Optional<Task> get(UUID id) {
+    return orchestrator.get(id, owner);
+  }
+
+  /** This owner's tasks matching the query (its owner filter is replaced by this owner). */
+  public Page<Task> list(TaskQuery query) {
+    return orchestrator.list(query.withOwner(owner));
+  }
+
+  public List<Attempt> attempts(UUID id) {
+    return orchestrator.attempts(id, owner);
+  }
+
+  public List<TaskEvent> events(UUID id) {
+    return orchestrator.events(id, owner);
+  }
+
+  public Lineage lineage(UUID id) {
+    return orchestrator.lineage(id, owner);
+  }
+
+  public Task cancel(UUID id, String reason) {
+    return orchestrator.cancel(id, reason, owner);
+  }
+
+  public Task retry(UUID id, int attempts) {
+    return orchestrator.retry(id, attempts, owner);
+  }
+
+  public CompletableFuture<Task> await(UUID id) {
+    return orchestrator.await(id, owner);
+  }
+
+  /** Tokens and cost of this owner, by model. */
+  public List<UsageTotal> usage() {
+    return orchestrator.store().usageTotals(owner);
+  }
+}

@@ -1,0 +1,123 @@
+package dev.orchestrator.runtime;
+
+import dev.orchestrator.Task;
+import dev.orchestrator.Usage;
+import dev.orchestrator.llm.LlmException;
+import dev.orchestrator.llm.LlmRequest;
+import dev.orchestrator.llm.LlmResponse;
+import dev.orchestrator.llm.PriceTable;
+import dev.orchestrator.metrics.MetricsRecorder;
+import dev.orchestrator.spi.LlmClient;
+import dev.orchestrator.spi.RateLimiter;
+import dev.orchestrator.spi.TaskContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/** The {@link TaskContext} of one attempt: counts the tokens its LLM calls spend. */
+final class AttemptContext implements TaskContext {
+  /** Rate-limit waits shorter than this are not worth an event. */
+  private static final Duration NOTABLE_WAIT = Duration.ofMillis(5);
+
+  private final TaskRun run;
+  private final List<Task> parents;
+  private final String prompt;
+  private final Transitioner transitioner;
+  private final LlmClient llm;
+  private final RateLimiter rateLimiter;
+  private final PriceTable prices;
+  private final MetricsRecorder metrics;
+  private Usage usage = Usage.NONE;
+  private String model;
+
+  AttemptContext(
+      TaskRun run,
+      List<Task> parents,
+      Transitioner transitioner,
+      LlmClient llm,
+      RateLimiter rateLimiter,
+      PriceTable prices,
+      MetricsRecorder metrics) {
+    this.run = run;
+    this.parents = parents;
+    this.prompt = ParentVariables.render(run.task(), parents);
+    this.transitioner = transitioner;
+    this.llm = llm;
+    this.rateLimiter = rateLimiter;
+    this.prices = prices;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Task task() {
+    return run.task();
+  }
+
+  @Override
+  public String prompt() {
+    return prompt;
+  }
+
+  @Override
+  public List<Task> parents() {
+    return parents;
+  }
+
+  @Override
+  public boolean isCancelled() {
+    return run.isStopped() || Thread.currentThread().isInterrupted();
+  }
+
+  @Override
+  public void checkCancelled() throws InterruptedException {
+    if (isCancelled()) {
+      throw new InterruptedException("attempt stopped");
+    }
+  }
+
+  @Override
+  public void progress(double fraction, String message) {
+    if (!(fraction >= 0 && fraction <= 1)) {
+      throw new IllegalArgumentException("progress is a fraction from 0 to 1: " + fraction);
+    }
+    transitioner.note(
+        run.task(),
+        String.format(
+            Locale.ROOT,
+            "progress %.0f%%%s",
+            fraction * 100,
+            message == null ? "" : ": " + message));
+  }
+
+  @Override
+  public LlmResponse callLlm(LlmRequest request) throws LlmException, InterruptedException {
+    String requested = request.model();
+    long estimate =
+        request.estimatedInputTokens()
+            + (request.maxOutputTokens() == null ? 0 : request.maxOutputTokens());
+    Duration waited = rateLimiter.acquire(requested, estimate);
+    metrics.rateLimitWait(requested, waited);
+    if (waited.compareTo(NOTABLE_WAIT) >= 0) {
+      transitioner.note(
+          run.task(),
+          "waited " + waited.toMillis() + " ms for the rate limit of model " + requested);
+    }
+    LlmResponse response = llm.call(request);
+    String answered = response.model() != null ? response.model() : requested;
+    Usage spent = prices.usage(answered, response.inputTokens(), response.outputTokens());
+    metrics.usage(answered, run.task().owner(), spent);
+    synchronized (this) {
+      usage = usage.plus(spent);
+      model = answered;
+    }
+    return response;
+  }
+
+  synchronized Usage usage() {
+    return usage;
+  }
+
+  synchronized String model() {
+    return model;
+  }
+}

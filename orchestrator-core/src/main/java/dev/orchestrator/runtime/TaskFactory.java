@@ -1,0 +1,239 @@
+package dev.orchestrator.runtime;
+
+import dev.orchestrator.InvalidTaskException;
+import dev.orchestrator.InvalidTaskException.Problem;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskSpec;
+import dev.orchestrator.TaskStatus;
+import dev.orchestrator.template.PromptTemplate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Turns a {@link TaskSpec} into a new {@link Task}, refusing bad input with {@link
+ * InvalidTaskException} before anything is written: sizes, ranges, templates, parents, handler
+ * types. Internal.
+ */
+public final class TaskFactory {
+  private static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+
+  private final Limits limits;
+  private final Map<String, PromptTemplate> templates;
+  private final Set<String> types;
+  private final RuntimeSettings settings;
+
+  public TaskFactory(
+      Limits limits, Map<String, String> templates, Set<String> types, RuntimeSettings settings) {
+    this.limits = limits;
+    Map<String, PromptTemplate> parsed = new HashMap<>();
+    templates.forEach((name, text) -> parsed.put(name, PromptTemplate.of(text)));
+    this.templates = Map.copyOf(parsed);
+    this.types = Set.copyOf(types);
+    this.settings = settings;
+  }
+
+  /**
+   * Builds a task from a spec.
+   *
+   * @param spec the caller's spec
+   * @param parents the spec's {@code dependsOn} tasks, already loaded and visible to the owner; for
+   *     a chain, the completed parent
+   * @param chained true for {@code chain()}: parent variables are filled in now, not when it runs
+   * @param owner the owner the caller is scoped to, or null
+   */
+  public Task create(
+      TaskSpec spec, List<Task> parents, boolean chained, String owner, Instant now) {
+    String type = spec.type() == null ? Task.LLM_TYPE : spec.type();
+    text("type", type, true);
+    if (!types.contains(type)) {
+      throw new InvalidTaskException(
+          Problem.UNKNOWN_TYPE, "no handler registered for type '" + type + "'");
+    }
+    text("name", spec.name(), false);
+    text("model", spec.model(), false);
+    text("idempotencyKey", spec.idempotencyKey(), false);
+    String taskOwner = resolveOwner(spec.owner(), owner);
+    checkLabels(spec.labels());
+
+    int maxAttempts =
+        spec.maxAttempts() == null ? settings.defaultMaxAttempts() : spec.maxAttempts();
+    if (maxAttempts < 1 || maxAttempts > limits.maxAttempts()) {
+      throw new InvalidTaskException(
+          Problem.MAX_ATTEMPTS_OUT_OF_RANGE,
+          "maxAttempts must be 1.." + limits.maxAttempts() + ": " + maxAttempts);
+    }
+    if (Math.abs((long) spec.priority()) > Limits.MAX_PRIORITY) {
+      throw new InvalidTaskException(
+          Problem.PRIORITY_OUT_OF_RANGE,
+          "priority must be within +-" + Limits.MAX_PRIORITY + ": " + spec.priority());
+    }
+    Duration timeout = spec.timeout() == null ? settings.defaultTimeout() : spec.timeout();
+    if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(MAX_TIMEOUT) > 0) {
+      throw new InvalidTaskException(
+          Problem.BAD_TIMEOUT,
+          "timeout must be positive and at most " + MAX_TIMEOUT + ": " + timeout);
+    }
+    if (spec.delay() != null && spec.delay().isNegative()) {
+      throw new InvalidTaskException(Problem.BAD_TIMEOUT, "delay must not be negative");
+    }
+
+    String prompt = prompt(spec, parents, chained, type);
+    Instant runAt =
+        spec.runAt() != null ? spec.runAt() : spec.delay() != null ? now.plus(spec.delay()) : now;
+    TaskStatus status;
+    if (!parents.isEmpty() && !chained) {
+      status = TaskStatus.PENDING;
+    } else {
+      status = runAt.isAfter(now) ? TaskStatus.SCHEDULED : TaskStatus.QUEUED;
+    }
+    UUID id = Ids.next();
+    return new Task.Builder()
+        .id(id)
+        .name(spec.name())
+        .type(type)
+        .prompt(prompt)
+        .model(spec.model())
+        .options(spec.options())
+        .status(status)
+        .priority(spec.priority())
+        .attempt(0)
+        .maxAttempts(maxAttempts)
+        .runAt(runAt)
+        .timeout(timeout)
+        .retryPolicy(spec.retryPolicy())
+        .createdAt(now)
+        .updatedAt(now)
+        .parentIds(parents.stream().map(Task::id).toList())
+        .rootId(parents.isEmpty() ? id : parents.get(0).rootId())
+        .idempotencyKey(spec.idempotencyKey())
+        .owner(taskOwner)
+        .labels(spec.labels())
+        .version(0)
+        .build();
+  }
+
+  private String prompt(TaskSpec spec, List<Task> parents, boolean chained, String type) {
+    String prompt = spec.prompt();
+    if (spec.template() != null) {
+      if (prompt != null) {
+        throw new InvalidTaskException(Problem.BAD_FIELD, "give a prompt or a template, not both");
+      }
+      PromptTemplate template = templates.get(spec.template());
+      if (template == null) {
+        throw new InvalidTaskException(
+            Problem.UNKNOWN_TEMPLATE, "no template named '" + spec.template() + "'");
+      }
+      prompt = template.render(spec.variables(), ParentVariables.IS_PARENT_VARIABLE);
+    } else if (prompt != null && !spec.variables().isEmpty()) {
+      prompt =
+          PromptTemplate.of(prompt).render(spec.variables(), ParentVariables.IS_PARENT_VARIABLE);
+    }
+    if (chained) {
+      Map<String, String> vars = ParentVariables.of(parents);
+      prompt =
+          prompt == null
+              ? parents.get(0).output()
+              : PromptTemplate.of(prompt).render(vars, name -> false);
+    } else if (prompt != null && !parents.isEmpty()) {
+      List<String> unknown = ParentVariables.unknown(prompt, parents);
+      if (!unknown.isEmpty()) {
+        throw new InvalidTaskException(
+            Problem.MISSING_VARIABLE,
+            "no parent supplies " + unknown + " (parents are named by their name or id)");
+      }
+    } else if (prompt != null) {
+      List<String> parentVars =
+          PromptTemplate.of(prompt).variables().stream()
+              .filter(ParentVariables.IS_PARENT_VARIABLE)
+              .toList();
+      if (!parentVars.isEmpty()) {
+        throw new InvalidTaskException(
+            Problem.MISSING_VARIABLE, parentVars + " need parents: use chain() or dependsOn()");
+      }
+    }
+    boolean promptFromParent = prompt == null && parents.size() == 1;
+    if (Task.LLM_TYPE.equals(type) && !promptFromParent && (prompt == null || prompt.isBlank())) {
+      throw new InvalidTaskException(Problem.EMPTY_PROMPT, "an LLM task needs a prompt");
+    }
+    if (prompt != null) {
+      noNul("prompt", prompt);
+    }
+    if (prompt != null && prompt.length() > limits.maxPromptLength()) {
+      throw new InvalidTaskException(
+          Problem.PROMPT_TOO_LONG,
+          "prompt has "
+              + prompt.length()
+              + " characters; the limit is "
+              + limits.maxPromptLength());
+    }
+    return prompt;
+  }
+
+  private static String resolveOwner(String requested, String scope) {
+    if (scope != null) {
+      if (requested != null && !requested.equals(scope)) {
+        throw new InvalidTaskException(
+            Problem.BAD_FIELD, "owner '" + requested + "' differs from the scope's owner");
+      }
+      return scope;
+    }
+    String owner = requested == null ? Task.DEFAULT_OWNER : requested;
+    text("owner", owner, true);
+    return owner;
+  }
+
+  private static void checkLabels(Map<String, String> labels) {
+    if (labels.size() > Limits.MAX_LABELS) {
+      throw new InvalidTaskException(
+          Problem.BAD_FIELD, labels.size() + " labels; at most " + Limits.MAX_LABELS);
+    }
+    labels.forEach(
+        (k, v) -> {
+          text("label key", k, true);
+          noNul("label '" + k + "'", v);
+          if (v.length() > Limits.MAX_LABEL_VALUE_LENGTH) {
+            throw new InvalidTaskException(
+                Problem.BAD_FIELD,
+                "label '" + k + "' is longer than " + Limits.MAX_LABEL_VALUE_LENGTH);
+          }
+        });
+  }
+
+  /** Checks a short text field: not blank when present or required, not too long. */
+  private static void text(String field, String value, boolean required) {
+    if (value == null) {
+      if (required) {
+        throw new InvalidTaskException(Problem.BAD_FIELD, field + " is required");
+      }
+      return;
+    }
+    if (value.isBlank()) {
+      throw new InvalidTaskException(Problem.BAD_FIELD, field + " must not be blank");
+    }
+    noNul(field, value);
+    if (value.length() > Limits.MAX_NAME_LENGTH) {
+      throw new InvalidTaskException(
+          Problem.BAD_FIELD, field + " is longer than " + Limits.MAX_NAME_LENGTH + " characters");
+    }
+  }
+
+  /** Refuses U+0000, which no SQL text column stores, so every store accepts the same input. */
+  private static void noNul(String field, String value) {
+    if (value.indexOf('\u0000') >= 0) {
+      throw new InvalidTaskException(Problem.BAD_FIELD, field + " contains the NUL character");
+    }
+  }
+
+  /** Refuses a batch that is empty or larger than the limit. */
+  public void checkBatch(int size) {
+    if (size < 1 || size > limits.maxBatchSize()) {
+      throw new InvalidTaskException(
+          Problem.BATCH_TOO_LARGE, "a batch holds 1.." + limits.maxBatchSize() + " specs: " + size);
+    }
+  }
+}

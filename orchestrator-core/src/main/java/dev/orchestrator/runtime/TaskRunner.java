@@ -1,0 +1,246 @@
+package dev.orchestrator.runtime;
+
+import dev.orchestrator.ErrorKind;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskStatus;
+import dev.orchestrator.Usage;
+import dev.orchestrator.lifecycle.Attempt;
+import dev.orchestrator.lifecycle.AttemptOutcome;
+import dev.orchestrator.llm.PriceTable;
+import dev.orchestrator.metrics.MetricsRecorder;
+import dev.orchestrator.retry.ErrorClassifier;
+import dev.orchestrator.retry.ErrorClassifier.Classification;
+import dev.orchestrator.runtime.TaskRun.StopReason;
+import dev.orchestrator.spi.HandlerResult;
+import dev.orchestrator.spi.LlmClient;
+import dev.orchestrator.spi.RateLimiter;
+import dev.orchestrator.spi.TaskHandler;
+import dev.orchestrator.spi.TaskUpdate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs one claimed attempt on the calling thread: the handler under the task's timeout, then the
+ * compare-and-set from RUNNING that records how the attempt ended. Internal.
+ */
+final class TaskRunner {
+  private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+
+  private final Transitioner transitioner;
+  private final Map<String, TaskHandler> handlers;
+  private final ErrorClassifier classifier;
+  private final LlmClient llm;
+  private final RateLimiter rateLimiter;
+  private final PriceTable prices;
+  private final MetricsRecorder metrics;
+  private final ScheduledExecutorService timer;
+
+  TaskRunner(
+      Transitioner transitioner,
+      Map<String, TaskHandler> handlers,
+      ErrorClassifier classifier,
+      LlmClient llm,
+      RateLimiter rateLimiter,
+      PriceTable prices,
+      MetricsRecorder metrics,
+      ScheduledExecutorService timer) {
+    this.transitioner = transitioner;
+    this.handlers = Map.copyOf(handlers);
+    this.classifier = classifier;
+    this.llm = llm;
+    this.rateLimiter = rateLimiter;
+    this.prices = prices;
+    this.metrics = metrics;
+    this.timer = timer;
+  }
+
+  void run(TaskRun run) {
+    Task task = run.task();
+    MDC.put("taskId", task.id().toString());
+    MDC.put("attempt", Integer.toString(task.attempt()));
+    MDC.put("owner", task.owner());
+    try {
+      if (task.runAt() != null && task.startedAt() != null) {
+        metrics.queueWait(task.type(), durationBetween(task.runAt(), task.startedAt()));
+      }
+      execute(run);
+    } catch (RuntimeException e) {
+      // the store failed while writing the result: the lease will expire and the reaper retries
+      log.error("could not record the end of attempt {} of {}", task.attempt(), task.id(), e);
+    } finally {
+      MDC.remove("taskId");
+      MDC.remove("attempt");
+      MDC.remove("owner");
+    }
+  }
+
+  private void execute(TaskRun run) {
+    Task task = run.task();
+    long started = System.nanoTime();
+    HandlerResult result = null;
+    Throwable failure = null;
+    AttemptContext context = null;
+    ScheduledFuture<?> timeout =
+        task.timeout() == null
+            ? null
+            : timer.schedule(
+                () -> run.stop(StopReason.TIMED_OUT),
+                task.timeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+    try {
+      List<Task> parents = transitioner.store().getAll(task.parentIds());
+      context =
+          new AttemptContext(
+              run, order(parents, task), transitioner, llm, rateLimiter, prices, metrics);
+      TaskHandler handler = handlers.get(task.type());
+      if (handler == null) {
+        throw new dev.orchestrator.retry.FatalTaskException(
+            "no handler for type '" + task.type() + "' on node");
+      }
+      result = handler.handle(context);
+      if (result == null) {
+        throw new dev.orchestrator.retry.FatalTaskException("handler returned null");
+      }
+    } catch (Throwable t) {
+      failure = t;
+      if (t instanceof Error && !(t instanceof StackOverflowError)) {
+        log.error("handler of {} threw an Error", task.id(), t);
+      }
+    } finally {
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
+    }
+    StopReason stopped = run.finish();
+    Duration runTime = Duration.ofNanos(System.nanoTime() - started);
+    Instant end = transitioner.clock().now();
+    Usage usage = context == null ? Usage.NONE : context.usage();
+    String model = context == null ? null : context.model();
+    if (result != null) {
+      usage = usage.plus(result.usage());
+      model = result.model() != null ? result.model() : model;
+    }
+
+    if (result != null && stopped != StopReason.CANCELLED && stopped != StopReason.LEASE_LOST) {
+      complete(task, result, model, usage, end, runTime);
+    } else if (stopped == StopReason.SHUTDOWN) {
+      release(task, end);
+    } else if (stopped == StopReason.CANCELLED || stopped == StopReason.LEASE_LOST) {
+      lost(task, result, model, usage, end);
+    } else {
+      Classification c =
+          stopped == StopReason.TIMED_OUT
+              ? new Classification(
+                  ErrorKind.TIMEOUT, "attempt exceeded its timeout of " + task.timeout(), null)
+              : classifier.classify(failure);
+      AttemptOutcome outcome =
+          stopped == StopReason.TIMED_OUT
+              ? AttemptOutcome.TIMED_OUT
+              : c.kind().isRetryable()
+                  ? AttemptOutcome.RETRYABLE_FAILURE
+                  : AttemptOutcome.FATAL_FAILURE;
+      Attempt record = record(task, end, outcome, c.toError(), model, usage, null);
+      metrics.attempt(task.type(), outcome, runTime);
+      if (transitioner.fail(task, c, record).isEmpty()) {
+        lost(task, null, model, usage, end);
+      }
+    }
+  }
+
+  private void complete(
+      Task task, HandlerResult result, String model, Usage usage, Instant end, Duration runTime) {
+    Task next =
+        task.toBuilder()
+            .status(TaskStatus.COMPLETED)
+            .output(result.output())
+            .error(null)
+            .usage(task.usage().plus(usage))
+            .updatedAt(end)
+            .finishedAt(end)
+            .noLease()
+            .build();
+    Attempt record =
+        record(task, end, AttemptOutcome.SUCCEEDED, null, model, usage, result.output());
+    metrics.attempt(task.type(), AttemptOutcome.SUCCEEDED, runTime);
+    Optional<Task> done =
+        transitioner.apply(
+            new TaskUpdate(task, next, record, "attempt " + task.attempt() + " succeeded"));
+    if (done.isEmpty()) {
+      lost(task, result, model, usage, end);
+    }
+  }
+
+  /** Gives a task back to the queue on shutdown; the attempt does not count. */
+  private void release(Task task, Instant end) {
+    Task next =
+        task.toBuilder()
+            .status(TaskStatus.QUEUED)
+            .attempt(task.attempt() - 1)
+            .runAt(end)
+            .updatedAt(end)
+            .noLease()
+            .build();
+    transitioner.apply(
+        new TaskUpdate(task, next, null, "released by shutdown of " + task.leaseOwner()));
+  }
+
+  /**
+   * The attempt lost its task to someone else (a cancel, the reaper). A result produced too late
+   * for a cancelled task is kept on that attempt's record, never on the task.
+   */
+  private void lost(Task task, HandlerResult result, String model, Usage usage, Instant end) {
+    Optional<Task> now = transitioner.store().get(task.id());
+    if (result != null
+        && now.isPresent()
+        && now.get().status() == TaskStatus.CANCELLED
+        && now.get().attempt() == task.attempt()) {
+      transitioner
+          .store()
+          .attachLateResult(
+              record(task, end, AttemptOutcome.CANCELLED, null, model, usage, result.output()));
+    }
+    log.debug("attempt {} of {} lost its task; now {}", task.attempt(), task.id(), now);
+  }
+
+  private static Attempt record(
+      Task task,
+      Instant end,
+      AttemptOutcome outcome,
+      dev.orchestrator.TaskError error,
+      String model,
+      Usage usage,
+      String output) {
+    return new Attempt(
+        task.id(),
+        task.attempt(),
+        task.leaseOwner(),
+        task.startedAt(),
+        end,
+        outcome,
+        error,
+        model,
+        usage,
+        output);
+  }
+
+  /** Parents in the order the task lists them. */
+  private static List<Task> order(List<Task> parents, Task task) {
+    return task.parentIds().stream()
+        .flatMap(id -> parents.stream().filter(p -> p.id().equals(id)))
+        .toList();
+  }
+
+  private static Duration durationBetween(Instant from, Instant to) {
+    Duration d = Duration.between(from, to);
+    return d.isNegative() ? Duration.ZERO : d;
+  }
+}

@@ -1,0 +1,285 @@
+package dev.orchestrator.runtime;
+
+import dev.orchestrator.ErrorKind;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskError;
+import dev.orchestrator.TaskStatus;
+import dev.orchestrator.lifecycle.Attempt;
+import dev.orchestrator.lifecycle.AttemptOutcome;
+import dev.orchestrator.lifecycle.TaskEvent;
+import dev.orchestrator.lifecycle.Transitions;
+import dev.orchestrator.metrics.MetricsRecorder;
+import dev.orchestrator.retry.ErrorClassifier.Classification;
+import dev.orchestrator.retry.RetryPolicy;
+import dev.orchestrator.spi.Clock;
+import dev.orchestrator.spi.EventBus;
+import dev.orchestrator.spi.TaskQueue;
+import dev.orchestrator.spi.TaskStore;
+import dev.orchestrator.spi.TaskUpdate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies status changes through the store's compare-and-set and carries out what follows each one:
+ * the event reaches the bus and metrics, a QUEUED task reaches the queue, a SCHEDULED one wakes the
+ * scheduler, a COMPLETED parent releases its PENDING children and a FAILED or CANCELLED one cancels
+ * them. Internal.
+ */
+public final class Transitioner {
+  private static final Logger log = LoggerFactory.getLogger(Transitioner.class);
+
+  private final TaskStore store;
+  private final TaskQueue queue;
+  private final EventBus bus;
+  private final Clock clock;
+  private final MetricsRecorder metrics;
+  private final RetryPolicy defaultRetry;
+  private volatile Consumer<Instant> scheduledHook = at -> {};
+
+  public Transitioner(
+      TaskStore store,
+      TaskQueue queue,
+      EventBus bus,
+      Clock clock,
+      MetricsRecorder metrics,
+      RetryPolicy defaultRetry) {
+    this.store = store;
+    this.queue = queue;
+    this.bus = bus;
+    this.clock = clock;
+    this.metrics = metrics;
+    this.defaultRetry = defaultRetry;
+  }
+
+  /** Called with the runAt of every task this node makes SCHEDULED (the scheduler's wake-up). */
+  void onScheduled(Consumer<Instant> hook) {
+    scheduledHook = hook;
+  }
+
+  public TaskStore store() {
+    return store;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  /**
+   * Applies one change; on success publishes its event and carries out its consequences.
+   *
+   * @return the stored new value, or empty when another writer changed the task first
+   */
+  public Optional<Task> apply(TaskUpdate update) {
+    Optional<Task> stored = store.update(update);
+    stored.ifPresent(t -> after(update.event(), t));
+    return stored;
+  }
+
+  /**
+   * Carries out what follows the insert of new tasks: their creation events, one offer of the
+   * QUEUED ones, a wake-up for the SCHEDULED ones and a release check for the PENDING ones (their
+   * parents may have completed before the insert committed).
+   */
+  public void inserted(List<Task> tasks) {
+    List<Task> queued = new ArrayList<>();
+    for (Task t : tasks) {
+      publish(new TaskEvent(t.id(), null, t.status(), t.createdAt(), 0, "submitted"));
+      switch (t.status()) {
+        case QUEUED -> queued.add(t);
+        case SCHEDULED -> scheduledHook.accept(t.runAt());
+        default -> {}
+      }
+    }
+    offer(queued);
+    for (Task t : tasks) {
+      if (t.status() == TaskStatus.PENDING) {
+        releaseIfReady(t);
+      }
+    }
+  }
+
+  private void after(TaskEvent event, Task task) {
+    publish(event);
+    switch (task.status()) {
+      case QUEUED -> queue.offer(List.of(task));
+      case SCHEDULED -> scheduledHook.accept(task.runAt());
+      case PENDING -> releaseIfReady(task);
+      case COMPLETED -> releaseChildren(task.id());
+      case FAILED, CANCELLED -> releaseChildren(task.id());
+      default -> {}
+    }
+  }
+
+  /** Publishes an event to the bus and the metrics, never throwing. */
+  public void publish(TaskEvent event) {
+    if (event.isTransition()) {
+      metrics.transition(event);
+    }
+    try {
+      bus.publish(event);
+    } catch (RuntimeException e) {
+      log.warn("could not publish {}", event, e);
+    }
+  }
+
+  /** Appends a note to the task's events and publishes it. */
+  public void note(Task task, String reason) {
+    TaskEvent e =
+        new TaskEvent(task.id(), task.status(), task.status(), clock.now(), task.attempt(), reason);
+    store.appendEvent(e);
+    publish(e);
+  }
+
+  /** Offers QUEUED tasks to the queue (after a batch insert or promotion). */
+  public void offer(Collection<Task> queued) {
+    if (!queued.isEmpty()) {
+      queue.offer(queued);
+    }
+  }
+
+  /**
+   * Cancels a task unless it is terminal, retrying the compare-and-set while others change it.
+   *
+   * @return the task after the call: CANCELLED, or the terminal status it already had
+   */
+  public Task cancel(Task task, String reason) {
+    Task current = task;
+    while (Transitions.isCancellable(current.status())) {
+      Instant now = clock.now();
+      Task next =
+          current.toBuilder()
+              .status(TaskStatus.CANCELLED)
+              .error(new TaskError(ErrorKind.CANCELLED, reason))
+              .updatedAt(now)
+              .finishedAt(now)
+              .noLease()
+              .build();
+      Attempt attempt =
+          current.status() == TaskStatus.RUNNING
+              ? attemptOf(current, now, AttemptOutcome.CANCELLED, next.error())
+              : null;
+      Optional<Task> done = apply(new TaskUpdate(current, next, attempt, reason));
+      if (done.isPresent()) {
+        return done.get();
+      }
+      Optional<Task> reread = store.get(current.id());
+      if (reread.isEmpty()) {
+        return current;
+      }
+      current = reread.get();
+    }
+    return current;
+  }
+
+  /**
+   * Ends a RUNNING attempt that failed: another attempt after backoff while the error is retryable
+   * and the budget allows, FAILED otherwise.
+   */
+  public Optional<Task> fail(Task running, Classification failure, Attempt record) {
+    Instant now = clock.now();
+    TaskError error = failure.toError();
+    Task.Builder next =
+        running.toBuilder()
+            .error(error)
+            .usage(running.usage().plus(record.usage()))
+            .updatedAt(now)
+            .noLease();
+    String reason;
+    if (failure.kind().isRetryable() && !running.attemptsExhausted()) {
+      RetryPolicy policy = running.retryPolicy() != null ? running.retryPolicy() : defaultRetry;
+      Duration delay =
+          policy.delay(running.attempt(), failure.retryAfter(), ThreadLocalRandom.current());
+      Instant runAt = now.plus(delay);
+      next.runAt(runAt).status(delay.isZero() ? TaskStatus.QUEUED : TaskStatus.SCHEDULED);
+      reason =
+          "attempt "
+              + running.attempt()
+              + " failed ("
+              + error.kind()
+              + "), retry in "
+              + delay.toMillis()
+              + " ms";
+    } else {
+      next.status(TaskStatus.FAILED).finishedAt(now);
+      reason =
+          failure.kind().isRetryable()
+              ? "attempts exhausted (" + running.maxAttempts() + "): " + error.kind()
+              : "fatal: " + error.kind();
+    }
+    return apply(new TaskUpdate(running, next.build(), record, reason));
+  }
+
+  /** The reaper's move: the lease of a RUNNING task expired, so its attempt is over. */
+  public Optional<Task> expireLease(Task running) {
+    Instant now = clock.now();
+    String message = "lease of " + running.leaseOwner() + " expired at " + running.leaseExpiresAt();
+    Classification c = new Classification(ErrorKind.LEASE_EXPIRED, message, null);
+    Attempt record = attemptOf(running, now, AttemptOutcome.LEASE_EXPIRED, c.toError());
+    return fail(running, c, record);
+  }
+
+  /** The attempt record of a RUNNING task's current attempt, ended now. */
+  public static Attempt attemptOf(Task running, Instant end, AttemptOutcome outcome, TaskError e) {
+    return new Attempt(
+        running.id(),
+        running.attempt(),
+        running.leaseOwner(),
+        running.startedAt(),
+        end,
+        outcome,
+        e,
+        null,
+        null,
+        null);
+  }
+
+  /** Re-evaluates the PENDING children of a task that reached a terminal status. */
+  public void releaseChildren(UUID parentId) {
+    for (Task child : store.children(parentId)) {
+      if (child.status() == TaskStatus.PENDING) {
+        releaseIfReady(child);
+      }
+    }
+  }
+
+  /**
+   * Moves a PENDING task on when its parents allow: to QUEUED (or SCHEDULED) when all completed, to
+   * CANCELLED when one failed or was cancelled. Safe to call any number of times from any node.
+   */
+  public void releaseIfReady(Task pending) {
+    List<Task> parents = store.getAll(pending.parentIds());
+    Instant now = clock.now();
+    Task.Builder next = pending.toBuilder().updatedAt(now);
+    String reason;
+    Optional<Task> dead =
+        parents.stream()
+            .filter(p -> p.status() == TaskStatus.FAILED || p.status() == TaskStatus.CANCELLED)
+            .findFirst();
+    if (dead.isPresent()) {
+      reason = "parent " + dead.get().id() + " " + dead.get().status();
+      next.status(TaskStatus.CANCELLED)
+          .finishedAt(now)
+          .error(new TaskError(ErrorKind.CANCELLED, reason));
+    } else if (parents.size() == pending.parentIds().size()
+        && parents.stream().allMatch(p -> p.status() == TaskStatus.COMPLETED)) {
+      boolean later = pending.runAt() != null && pending.runAt().isAfter(now);
+      next.status(later ? TaskStatus.SCHEDULED : TaskStatus.QUEUED);
+      if (!later) {
+        next.runAt(now);
+      }
+      reason = "parents completed";
+    } else {
+      return;
+    }
+    apply(new TaskUpdate(pending, next.build(), null, reason));
+  }
+}

@@ -1,0 +1,2 @@
+/** Prompt templates: named prompts with {@code {{variables}}}, and parents' outputs in chains. */
+package dev.orchestrator.template;
