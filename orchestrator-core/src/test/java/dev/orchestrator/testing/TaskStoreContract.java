@@ -1,0 +1,690 @@
+package dev.orchestrator.testing;
+
+import static dev.orchestrator.testing.TestTasks.T0;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orchestrator.CallOptions;
+import dev.orchestrator.ErrorKind;
+import dev.orchestrator.Lineage;
+import dev.orchestrator.Page;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskError;
+import dev.orchestrator.TaskQuery;
+import dev.orchestrator.TaskStatus;
+import dev.orchestrator.Usage;
+import dev.orchestrator.UsageTotal;
+import dev.orchestrator.lifecycle.Attempt;
+import dev.orchestrator.lifecycle.AttemptOutcome;
+import dev.orchestrator.lifecycle.TaskEvent;
+import dev.orchestrator.retry.RetryPolicy;
+import dev.orchestrator.spi.Lease;
+import dev.orchestrator.spi.TaskStore;
+import dev.orchestrator.spi.TaskUpdate;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link TaskStore} must do. A store module's test extends it and supplies a fresh,
+ * empty store; the in-memory store, PostgreSQL and any future store pass the same suite.
+ */
+public abstract class TaskStoreContract {
+  protected TaskStore store;
+
+  /** A new store with no tasks. */
+  protected abstract TaskStore newStore();
+
+  @BeforeEach
+  void openStore() {
+    store = newStore();
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  private static Lease lease(String owner, Instant now) {
+    return new Lease(owner, now, now.plusSeconds(30));
+  }
+
+  private Task insert(Task t) {
+    return store.insert(List.of(t)).get(0);
+  }
+
+  // ---- insert and read ----
+
+  @Test
+  void insertedTaskReadsBackWithEveryField() {
+    Task t =
+        TestTasks.builder(TaskStatus.QUEUED)
+            .name("naïve 'name'; DROP TABLE tasks; -- 🚀")
+            .prompt("Ünïcödé prompt with \"quotes\", back\\slash, 100% _like_ and emoji 🤖\nline 2")
+            .model("gpt-x")
+            .options(new CallOptions("be brief", 0.3, 256))
+            .priority(7)
+            .maxAttempts(5)
+            .timeout(Duration.ofSeconds(42))
+            .retryPolicy(new RetryPolicy(Duration.ofMillis(250), 3.0, Duration.ofSeconds(9)))
+            .idempotencyKey("key-1")
+            .owner("tenant-ä")
+            .labels(Map.of("team", "search", "quote'", "va\"lue"))
+            .build();
+    insert(t);
+    Task read = store.get(t.id()).orElseThrow();
+    assertEquals(t, read);
+  }
+
+  @Test
+  void getOfUnknownIdIsEmpty() {
+    assertTrue(store.get(UUID.randomUUID()).isEmpty());
+    assertEquals(List.of(), store.getAll(List.of(UUID.randomUUID())));
+  }
+
+  @Test
+  void batchInsertWritesEveryTaskAndACreationEvent() {
+    List<Task> batch = new ArrayList<>();
+    for (int i = 0; i < 250; i++) {
+      batch.add(TestTasks.queued());
+    }
+    List<Task> stored = store.insert(batch);
+    assertEquals(batch, stored);
+    assertEquals(250, store.getAll(batch.stream().map(Task::id).toList()).size());
+    List<TaskEvent> events = store.events(batch.get(17).id());
+    assertEquals(1, events.size());
+    assertNull(events.get(0).from());
+    assertEquals(TaskStatus.QUEUED, events.get(0).to());
+  }
+
+  @Test
+  void aBatchThatFailsWritesNothing() {
+    Task existing = insert(TestTasks.queued());
+    Task fresh = TestTasks.queued();
+    // the second task reuses an existing id: the store must refuse the batch as a whole
+    Task clash = existing.toBuilder().name("clash").build();
+    assertThrows(RuntimeException.class, () -> store.insert(List.of(fresh, clash)));
+    assertTrue(store.get(fresh.id()).isEmpty(), "first task of a failed batch was written");
+    assertEquals(existing.name(), store.get(existing.id()).orElseThrow().name());
+  }
+
+  @Test
+  void repeatedIdempotencyKeyReturnsTheExistingTaskPerOwner() {
+    Task first = insert(TestTasks.builder(TaskStatus.QUEUED).idempotencyKey("k").build());
+    Task again = TestTasks.builder(TaskStatus.QUEUED).idempotencyKey("k").build();
+    Task otherOwner =
+        TestTasks.builder(TaskStatus.QUEUED).idempotencyKey("k").owner("someone-else").build();
+    List<Task> stored = store.insert(List.of(again, otherOwner));
+    assertEquals(first.id(), stored.get(0).id());
+    assertEquals(otherOwner.id(), stored.get(1).id());
+    assertTrue(store.get(again.id()).isEmpty());
+  }
+
+  @Test
+  void repeatedKeyInsideOneBatchInsertsOnce() {
+    Task a = TestTasks.builder(TaskStatus.QUEUED).idempotencyKey("same").build();
+    Task b = TestTasks.builder(TaskStatus.QUEUED).idempotencyKey("same").build();
+    List<Task> stored = store.insert(List.of(a, b));
+    assertEquals(a.id(), stored.get(0).id());
+    assertEquals(a.id(), stored.get(1).id());
+    assertTrue(store.get(b.id()).isEmpty());
+  }
+
+  @Test
+  void concurrentSubmitsOfOneKeyCreateOneTask() throws Exception {
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<UUID>> results = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      results.add(
+          pool.submit(
+              () -> {
+                go.await();
+                return store
+                    .insert(
+                        List.of(
+                            TestTasks.builder(TaskStatus.QUEUED).idempotencyKey("race").build()))
+                    .get(0)
+                    .id();
+              }));
+    }
+    go.countDown();
+    Set<UUID> ids = new HashSet<>();
+    for (Future<UUID> f : results) {
+      ids.add(f.get(30, TimeUnit.SECONDS));
+    }
+    pool.shutdown();
+    assertEquals(1, ids.size(), "one key, one task");
+  }
+
+  // ---- compare-and-set ----
+
+  @Test
+  void updateIsACompareAndSetOnStatusAndVersion() {
+    Task t = insert(TestTasks.queued());
+    Task cancelled =
+        t.toBuilder().status(TaskStatus.CANCELLED).updatedAt(T0.plusSeconds(1)).build();
+    Optional<Task> done = store.update(new TaskUpdate(t, cancelled, null, "test"));
+    assertTrue(done.isPresent());
+    assertEquals(1, done.get().version());
+    assertEquals(TaskStatus.CANCELLED, store.get(t.id()).orElseThrow().status());
+    // the same expectation again is stale now
+    Task retried = t.toBuilder().status(TaskStatus.RUNNING).build();
+    assertTrue(store.update(new TaskUpdate(t, retried, null, "stale")).isEmpty());
+    assertEquals(TaskStatus.CANCELLED, store.get(t.id()).orElseThrow().status());
+  }
+
+  @Test
+  void updateWithAStaleVersionFails() {
+    Task t = insert(TestTasks.queued());
+    Task stale = t.toBuilder().version(5).build();
+    Task next = stale.toBuilder().status(TaskStatus.CANCELLED).build();
+    assertTrue(store.update(new TaskUpdate(stale, next, null, "x")).isEmpty());
+    assertEquals(0, store.get(t.id()).orElseThrow().version());
+  }
+
+  @Test
+  void finishingWritesTaskAttemptAndEventTogether() {
+    insert(TestTasks.queued());
+    Task running = store.claimNext(1, lease("node-a", T0)).get(0);
+    Instant end = T0.plusMillis(1500);
+    Usage usage = new Usage(12, 34, new BigDecimal("0.00012345"));
+    Task done =
+        running.toBuilder()
+            .status(TaskStatus.COMPLETED)
+            .output("the answer: 42 ✓")
+            .usage(usage)
+            .updatedAt(end)
+            .finishedAt(end)
+            .noLease()
+            .build();
+    Attempt record =
+        new Attempt(
+            running.id(),
+            1,
+            "node-a",
+            running.startedAt(),
+            end,
+            AttemptOutcome.SUCCEEDED,
+            null,
+            "gpt-x",
+            usage,
+            "the answer: 42 ✓");
+    Task stored =
+        store.update(new TaskUpdate(running, done, record, "attempt 1 succeeded")).orElseThrow();
+    assertEquals(TaskStatus.COMPLETED, stored.status());
+    assertEquals(stored, store.get(running.id()).orElseThrow());
+    assertEquals(List.of(record), store.attempts(running.id()));
+    assertEquals(Duration.ofMillis(1500), store.attempts(running.id()).get(0).latency());
+    List<TaskEvent> events = store.events(running.id());
+    TaskEvent last = events.get(events.size() - 1);
+    assertEquals(TaskStatus.RUNNING, last.from());
+    assertEquals(TaskStatus.COMPLETED, last.to());
+    assertEquals("attempt 1 succeeded", last.reason());
+  }
+
+  @Test
+  void racingWritersNeverBothWin() throws Exception {
+    int tasks = 200;
+    List<Task> batch = new ArrayList<>();
+    for (int i = 0; i < tasks; i++) {
+      batch.add(TestTasks.queued());
+    }
+    store.insert(batch);
+    int threads = 6;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    Map<UUID, AtomicInteger> wins = new ConcurrentHashMap<>();
+    List<Future<?>> futures = new ArrayList<>();
+    for (int w = 0; w < threads; w++) {
+      final TaskStatus target = w % 2 == 0 ? TaskStatus.CANCELLED : TaskStatus.RUNNING;
+      futures.add(
+          pool.submit(
+              () -> {
+                go.await();
+                for (Task t : batch) {
+                  Task next = t.toBuilder().status(target).updatedAt(T0.plusSeconds(1)).build();
+                  if (store.update(new TaskUpdate(t, next, null, "race")).isPresent()) {
+                    wins.computeIfAbsent(t.id(), k -> new AtomicInteger()).incrementAndGet();
+                  }
+                }
+                return null;
+              }));
+    }
+    go.countDown();
+    for (Future<?> f : futures) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    assertEquals(tasks, wins.size());
+    wins.values().forEach(n -> assertEquals(1, n.get(), "two writers won one compare-and-set"));
+    for (Task t : batch) {
+      assertEquals(1, store.get(t.id()).orElseThrow().version());
+    }
+  }
+
+  // ---- claims and leases ----
+
+  @Test
+  void claimNextTakesHighestPriorityThenEarliestRunAtThenOldest() {
+    Task low = insert(TestTasks.builder(TaskStatus.QUEUED).priority(-1).build());
+    Task late = insert(TestTasks.builder(TaskStatus.QUEUED).runAt(T0.plusSeconds(5)).build());
+    Task early = insert(TestTasks.builder(TaskStatus.QUEUED).runAt(T0).build());
+    Task high = insert(TestTasks.builder(TaskStatus.QUEUED).priority(10).build());
+    insert(TestTasks.scheduled(T0.plusSeconds(60)));
+    List<UUID> order = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      store.claimNext(1, lease("n", T0)).forEach(t -> order.add(t.id()));
+    }
+    assertEquals(List.of(high.id(), early.id(), late.id(), low.id()), order);
+  }
+
+  @Test
+  void claimSetsLeaseIncrementsAttemptAndRecordsTheEvent() {
+    Task t = insert(TestTasks.queued());
+    Instant now = T0.plusSeconds(3);
+    Task claimed = store.claim(List.of(t.id()), lease("node-a", now)).get(0);
+    assertEquals(TaskStatus.RUNNING, claimed.status());
+    assertEquals(1, claimed.attempt());
+    assertEquals(1, claimed.version());
+    assertEquals("node-a", claimed.leaseOwner());
+    assertEquals(now.plusSeconds(30), claimed.leaseExpiresAt());
+    assertEquals(now, claimed.startedAt());
+    assertEquals(claimed, store.get(t.id()).orElseThrow());
+    TaskEvent last = store.events(t.id()).get(store.events(t.id()).size() - 1);
+    assertEquals(TaskStatus.QUEUED, last.from());
+    assertEquals(TaskStatus.RUNNING, last.to());
+    // not QUEUED any more: a second claim of the same id gets nothing
+    assertEquals(List.of(), store.claim(List.of(t.id()), lease("node-b", now)));
+  }
+
+  @Test
+  void manyNodesClaimingAtOnceClaimEachTaskOnce() throws Exception {
+    int tasks = 1000;
+    List<Task> batch = new ArrayList<>();
+    for (int i = 0; i < tasks; i++) {
+      batch.add(TestTasks.queued());
+    }
+    store.insert(batch);
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    Set<UUID> claimed = ConcurrentHashMap.newKeySet();
+    AtomicInteger claims = new AtomicInteger();
+    List<Future<?>> futures = new ArrayList<>();
+    for (int w = 0; w < threads; w++) {
+      final String node = "node-" + w;
+      final boolean byId = w % 2 == 0;
+      futures.add(
+          pool.submit(
+              () -> {
+                go.await();
+                while (true) {
+                  List<Task> got;
+                  if (byId) {
+                    List<UUID> ids = new ArrayList<>(batch.stream().map(Task::id).toList());
+                    Collections.shuffle(ids);
+                    got = store.claim(ids.subList(0, 20), lease(node, T0));
+                    if (got.isEmpty() && claims.get() >= tasks) {
+                      return null;
+                    }
+                  } else {
+                    got = store.claimNext(7, lease(node, T0));
+                    if (got.isEmpty()) {
+                      if (claims.get() >= tasks) {
+                        return null;
+                      }
+                      continue;
+                    }
+                  }
+                  for (Task t : got) {
+                    claims.incrementAndGet();
+                    assertTrue(claimed.add(t.id()), "task claimed twice: " + t.id());
+                    assertEquals(node, t.leaseOwner());
+                  }
+                }
+              }));
+    }
+    go.countDown();
+    for (Future<?> f : futures) {
+      f.get(120, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    assertEquals(tasks, claimed.size());
+    assertEquals(tasks, claims.get());
+    assertEquals(tasks, store.countByStatus().getOrDefault(TaskStatus.RUNNING, 0L));
+  }
+
+  @Test
+  void renewLeasesExtendsOwnRunningTasksAndReportsTheRest() {
+    insert(TestTasks.queued());
+    insert(TestTasks.queued());
+    insert(TestTasks.queued());
+    List<Task> mine = store.claimNext(2, lease("a", T0));
+    Task theirs = store.claimNext(1, lease("b", T0)).get(0);
+    Task cancelled =
+        store
+            .update(
+                new TaskUpdate(
+                    mine.get(1),
+                    mine.get(1).toBuilder().status(TaskStatus.CANCELLED).noLease().build(),
+                    null,
+                    "cancel"))
+            .orElseThrow();
+    UUID unknown = UUID.randomUUID();
+    Instant expiry = T0.plusSeconds(90);
+    Set<UUID> lost =
+        store.renewLeases(
+            "a", List.of(mine.get(0).id(), cancelled.id(), theirs.id(), unknown), expiry);
+    assertEquals(Set.of(cancelled.id(), theirs.id(), unknown), lost);
+    Task renewed = store.get(mine.get(0).id()).orElseThrow();
+    assertEquals(expiry, renewed.leaseExpiresAt());
+    assertEquals(mine.get(0).version(), renewed.version(), "renewal does not bump the version");
+    assertEquals(T0.plusSeconds(30), store.get(theirs.id()).orElseThrow().leaseExpiresAt());
+  }
+
+  @Test
+  void expiredLeasesAreOnlyRunningTasksPastTheirLease() {
+    insert(TestTasks.queued());
+    insert(TestTasks.queued());
+    Task old = store.claimNext(1, new Lease("a", T0, T0.plusSeconds(10))).get(0);
+    store.claimNext(1, new Lease("b", T0, T0.plusSeconds(100)));
+    assertEquals(List.of(), store.expiredLeases(T0.plusSeconds(5), 10));
+    List<Task> expired = store.expiredLeases(T0.plusSeconds(50), 10);
+    assertEquals(List.of(old.id()), expired.stream().map(Task::id).toList());
+  }
+
+  // ---- scheduling ----
+
+  @Test
+  void promoteDueMovesOnlyDueScheduledTasks() {
+    Task due = insert(TestTasks.scheduled(T0.plusSeconds(10)));
+    Task later = insert(TestTasks.scheduled(T0.plusSeconds(20)));
+    assertEquals(Optional.of(due.runAt()), store.nextRunAt());
+    assertEquals(List.of(), store.promoteDue(T0.plusSeconds(5), 10));
+    List<Task> promoted = store.promoteDue(T0.plusSeconds(10), 10);
+    assertEquals(List.of(due.id()), promoted.stream().map(Task::id).toList());
+    assertEquals(TaskStatus.QUEUED, store.get(due.id()).orElseThrow().status());
+    assertEquals(1, promoted.get(0).version());
+    assertEquals(Optional.of(later.runAt()), store.nextRunAt());
+    TaskEvent last = store.events(due.id()).get(store.events(due.id()).size() - 1);
+    assertEquals(TaskStatus.SCHEDULED, last.from());
+    assertEquals(TaskStatus.QUEUED, last.to());
+  }
+
+  @Test
+  void nodesPromotingAtOnceMoveEachTaskOnce() throws Exception {
+    List<Task> batch = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      batch.add(TestTasks.scheduled(T0.plusMillis(i)));
+    }
+    store.insert(batch);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    CountDownLatch go = new CountDownLatch(1);
+    Set<UUID> promoted = ConcurrentHashMap.newKeySet();
+    AtomicInteger count = new AtomicInteger();
+    List<Future<?>> futures = new ArrayList<>();
+    for (int w = 0; w < 4; w++) {
+      futures.add(
+          pool.submit(
+              () -> {
+                go.await();
+                List<Task> got;
+                do {
+                  got = store.promoteDue(T0.plusSeconds(1), 25);
+                  got.forEach(
+                      t -> {
+                        count.incrementAndGet();
+                        promoted.add(t.id());
+                      });
+                } while (!got.isEmpty());
+                return null;
+              }));
+    }
+    go.countDown();
+    for (Future<?> f : futures) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    assertEquals(600, promoted.size());
+    assertEquals(600, count.get());
+    assertTrue(store.nextRunAt().isEmpty());
+  }
+
+  @Test
+  void staleFindsTasksWhoseStatusChangedBeforeTheCutoff() {
+    Task old = insert(TestTasks.builder(TaskStatus.QUEUED).updatedAt(T0).build());
+    insert(TestTasks.builder(TaskStatus.QUEUED).updatedAt(T0.plusSeconds(100)).build());
+    insert(TestTasks.builder(TaskStatus.SCHEDULED).updatedAt(T0).build());
+    List<Task> stale = store.stale(TaskStatus.QUEUED, T0.plusSeconds(50), 10);
+    assertEquals(List.of(old.id()), stale.stream().map(Task::id).toList());
+  }
+
+  // ---- lineage ----
+
+  @Test
+  void childrenAndLineageFollowTheEdgesBothWays() {
+    Task root = insert(TestTasks.queued());
+    Task other = insert(TestTasks.queued());
+    Task mid = insert(TestTasks.pending(root));
+    Task leaf = insert(TestTasks.pending(mid, other));
+    insert(TestTasks.queued()); // unrelated
+    assertEquals(List.of(mid.id()), store.children(root.id()).stream().map(Task::id).toList());
+    Set<Lineage.Edge> expected =
+        Set.of(
+            new Lineage.Edge(root.id(), mid.id()),
+            new Lineage.Edge(mid.id(), leaf.id()),
+            new Lineage.Edge(other.id(), leaf.id()));
+    assertEquals(expected, Set.copyOf(store.lineage(mid.id())));
+    assertEquals(expected, Set.copyOf(store.lineage(root.id())));
+    assertEquals(expected, Set.copyOf(store.lineage(leaf.id())));
+    assertEquals(root.id(), store.get(mid.id()).orElseThrow().rootId());
+  }
+
+  // ---- queries ----
+
+  @Test
+  void queryFiltersByStatusOwnerLabelTextParentAndRoot() {
+    Task a =
+        insert(
+            TestTasks.builder(TaskStatus.QUEUED)
+                .name("Summarise the Report")
+                .owner("acme")
+                .labels(Map.of("team", "search"))
+                .build());
+    Task b =
+        insert(
+            TestTasks.builder(TaskStatus.SCHEDULED)
+                .prompt("translate to FRENCH")
+                .owner("acme")
+                .labels(Map.of("team", "ads"))
+                .build());
+    Task c = insert(TestTasks.builder(TaskStatus.QUEUED).owner("globex").build());
+    Task child = insert(TestTasks.pending(a));
+
+    assertEquals(
+        Set.of(a.id(), c.id()), ids(TaskQuery.builder().status(TaskStatus.QUEUED).build()));
+    assertEquals(Set.of(a.id(), b.id()), ids(TaskQuery.builder().owner("acme").build()));
+    assertEquals(Set.of(a.id()), ids(TaskQuery.builder().label("team", "search").build()));
+    assertEquals(Set.of(a.id(), b.id()), ids(TaskQuery.builder().hasLabel("team").build()));
+    assertEquals(Set.of(a.id()), ids(TaskQuery.builder().text("summarise the").build()));
+    assertEquals(Set.of(b.id()), ids(TaskQuery.builder().text("french").build()));
+    assertEquals(Set.of(child.id()), ids(TaskQuery.builder().parent(a.id()).build()));
+    assertEquals(Set.of(a.id(), child.id()), ids(TaskQuery.builder().root(a.id()).build()));
+    assertEquals(
+        Set.of(b.id()),
+        ids(
+            TaskQuery.builder()
+                .owner("acme")
+                .status(TaskStatus.SCHEDULED, TaskStatus.RUNNING)
+                .build()));
+    assertEquals(Set.of(), ids(TaskQuery.builder().text("100%_").build()));
+  }
+
+  private Set<UUID> ids(TaskQuery q) {
+    return new HashSet<>(store.query(q).items().stream().map(Task::id).toList());
+  }
+
+  @Test
+  void keysetPagesCoverEveryTaskOnceNewestFirst() {
+    List<Task> batch = new ArrayList<>();
+    for (int i = 0; i < 53; i++) {
+      batch.add(TestTasks.queued());
+    }
+    store.insert(batch);
+    List<UUID> seen = new ArrayList<>();
+    TaskQuery q = TaskQuery.builder().limit(10).build();
+    Page<Task> page = store.query(q);
+    int pages = 1;
+    page.items().forEach(t -> seen.add(t.id()));
+    while (page.hasNext()) {
+      page = store.query(q.after(page.nextCursor()));
+      page.items().forEach(t -> seen.add(t.id()));
+      pages++;
+    }
+    assertEquals(6, pages);
+    assertEquals(53, seen.size());
+    assertEquals(53, new HashSet<>(seen).size());
+    List<UUID> newestFirst = new ArrayList<>(batch.stream().map(Task::id).toList());
+    Collections.reverse(newestFirst);
+    assertEquals(newestFirst, seen);
+  }
+
+  // ---- attempts, events, totals ----
+
+  @Test
+  void lateResultAttachesOnlyToACancelledAttempt() {
+    insert(TestTasks.queued());
+    Task running = store.claimNext(1, lease("a", T0)).get(0);
+    Instant end = T0.plusSeconds(2);
+    Attempt cancelledRecord =
+        new Attempt(
+            running.id(),
+            1,
+            "a",
+            running.startedAt(),
+            end,
+            AttemptOutcome.CANCELLED,
+            new TaskError(ErrorKind.CANCELLED, "by test"),
+            null,
+            null,
+            null);
+    store.update(
+        new TaskUpdate(
+            running,
+            running.toBuilder()
+                .status(TaskStatus.CANCELLED)
+                .finishedAt(end)
+                .updatedAt(end)
+                .noLease()
+                .build(),
+            cancelledRecord,
+            "cancelled"));
+    Usage usage = new Usage(5, 6, BigDecimal.ZERO);
+    store.attachLateResult(
+        new Attempt(
+            running.id(),
+            1,
+            "a",
+            running.startedAt(),
+            end.plusSeconds(1),
+            AttemptOutcome.CANCELLED,
+            null,
+            "m",
+            usage,
+            "too late"));
+    Attempt kept = store.attempts(running.id()).get(0);
+    assertEquals(AttemptOutcome.CANCELLED, kept.outcome());
+    assertEquals("too late", kept.output());
+    assertEquals(usage, kept.usage());
+    assertEquals("by test", kept.error().message());
+    assertNull(
+        store.get(running.id()).orElseThrow().output(), "late output never reaches the task");
+  }
+
+  @Test
+  void notesAppendToEventsInOrder() {
+    Task t = insert(TestTasks.queued());
+    store.appendEvent(
+        new TaskEvent(
+            t.id(), TaskStatus.QUEUED, TaskStatus.QUEUED, T0.plusSeconds(1), 0, "note 1"));
+    store.appendEvent(
+        new TaskEvent(
+            t.id(), TaskStatus.QUEUED, TaskStatus.QUEUED, T0.plusSeconds(2), 0, "note 2"));
+    List<String> reasons = store.events(t.id()).stream().map(TaskEvent::reason).toList();
+    assertEquals(List.of("submitted", "note 1", "note 2"), reasons);
+    assertFalse(store.events(t.id()).get(1).isTransition());
+  }
+
+  @Test
+  void countsAndUsageTotalsAddUp() {
+    insert(TestTasks.queued());
+    insert(TestTasks.builder(TaskStatus.QUEUED).owner("acme").build());
+    insert(TestTasks.scheduled(T0.plusSeconds(9)));
+    for (Task running : store.claimNext(2, lease("a", T0))) {
+      Usage u = new Usage(100, 10, new BigDecimal("0.5"));
+      Attempt rec =
+          new Attempt(
+              running.id(),
+              1,
+              "a",
+              T0,
+              T0.plusSeconds(1),
+              AttemptOutcome.SUCCEEDED,
+              null,
+              "m1",
+              u,
+              "ok");
+      store.update(
+          new TaskUpdate(
+              running,
+              running.toBuilder()
+                  .status(TaskStatus.COMPLETED)
+                  .usage(u)
+                  .output("ok")
+                  .finishedAt(T0)
+                  .updatedAt(T0)
+                  .noLease()
+                  .build(),
+              rec,
+              "done"));
+    }
+    Map<TaskStatus, Long> counts = store.countByStatus();
+    assertEquals(2L, counts.get(TaskStatus.COMPLETED));
+    assertEquals(1L, counts.get(TaskStatus.SCHEDULED));
+    List<UsageTotal> all = store.usageTotals(null);
+    assertEquals(2, all.stream().mapToLong(UsageTotal::attempts).sum());
+    assertEquals(200, all.stream().mapToLong(UsageTotal::inputTokens).sum());
+    assertEquals(
+        0,
+        new BigDecimal("1.0")
+            .compareTo(
+                all.stream().map(UsageTotal::cost).reduce(BigDecimal.ZERO, BigDecimal::add)));
+    List<UsageTotal> acme = store.usageTotals("acme");
+    assertEquals(1, acme.size());
+    assertEquals("m1", acme.get(0).model());
+    assertEquals(10, acme.get(0).outputTokens());
+  }
+}
