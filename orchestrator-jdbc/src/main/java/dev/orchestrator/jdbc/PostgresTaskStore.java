@@ -1,0 +1,558 @@
+package dev.orchestrator.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.orchestrator.Lineage;
+import dev.orchestrator.Page;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskQuery;
+import dev.orchestrator.TaskStatus;
+import dev.orchestrator.UsageTotal;
+import dev.orchestrator.lifecycle.Attempt;
+import dev.orchestrator.lifecycle.TaskEvent;
+import dev.orchestrator.lifecycle.Transitions;
+import dev.orchestrator.spi.Lease;
+import dev.orchestrator.spi.TaskStore;
+import dev.orchestrator.spi.TaskUpdate;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+
+/**
+ * The task store on PostgreSQL: the source of truth that many nodes share.
+ *
+ * <pre>{@code
+ * TaskStore store = PostgresTaskStore.builder().dataSource(ds).tablePrefix("orch_").build();
+ * TaskStore store = PostgresTaskStore.connect("jdbc:postgresql://db/app", "app", secret);
+ * }</pre>
+ *
+ * <p>Every status change is one statement: a compare-and-set {@code UPDATE ... WHERE id = ? AND
+ * status = ? AND version = ?} with the event (and the attempt record it ends) written by
+ * data-modifying CTEs of the same statement. Claims pick rows with {@code FOR UPDATE SKIP LOCKED},
+ * so nodes claiming at once never wait for, nor take, each other's tasks. A batch insert is one
+ * transaction of one multi-row statement per {@value #INSERT_CHUNK} tasks. Writes that leave a task
+ * QUEUED notify the channel {@code <prefix>tasks_queued}, which {@link PostgresWorkSource} listens
+ * on.
+ *
+ * <p>Text is stored exactly, except what PostgreSQL cannot hold: a task with U+0000 or an unpaired
+ * surrogate in any text is refused with {@link dev.orchestrator.InvalidTaskException} ({@code
+ * BAD_FIELD}) before anything is written. Instants are kept to the microsecond; the tasks the store
+ * returns carry the stored values.
+ */
+public final class PostgresTaskStore implements TaskStore {
+  /** Tasks per statement of a batch insert. */
+  public static final int INSERT_CHUNK = 1000;
+
+  private final Jdbc jdbc;
+  private final Statements sql;
+  private final String tablePrefix;
+  private final HikariDataSource ownedPool;
+
+  private PostgresTaskStore(Builder b, DataSource dataSource, HikariDataSource ownedPool) {
+    this.jdbc = new Jdbc(dataSource);
+    this.tablePrefix = b.tablePrefix;
+    this.sql = new Statements(b.tablePrefix);
+    this.ownedPool = ownedPool;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A store on its own HikariCP pool (closed with the store), migrating the schema first.
+   *
+   * @param jdbcUrl e.g. {@code jdbc:postgresql://localhost:5432/app}
+   */
+  public static PostgresTaskStore connect(String jdbcUrl, String user, String password) {
+    return builder().jdbcUrl(jdbcUrl, user, password).build();
+  }
+
+  /** The database the store works on. */
+  public DataSource dataSource() {
+    return jdbc.dataSource();
+  }
+
+  public String tablePrefix() {
+    return tablePrefix;
+  }
+
+  /** The channel that writes leaving a task QUEUED notify. */
+  public String notifyChannel() {
+    return sql.channel;
+  }
+
+  // ---- writes ----
+
+  @Override
+  public List<Task> insert(List<Task> tasks) {
+    Task[] result = new Task[tasks.size()];
+    Map<UUID, Integer> ids = new HashMap<>();
+    Map<List<String>, Integer> firstWithKey = new HashMap<>();
+    List<Task> fresh = new ArrayList<>();
+    List<Integer> repeats = new ArrayList<>();
+    for (int i = 0; i < tasks.size(); i++) {
+      Task t = tasks.get(i);
+      Transitions.checkInitial(t.status());
+      if (t.version() != 0) {
+        throw new IllegalArgumentException("a new task has version 0: " + t.id());
+      }
+      if (ids.put(t.id(), i) != null) {
+        throw new IllegalArgumentException("duplicate task id " + t.id());
+      }
+      TaskRows.checkStorable(t, i);
+      List<String> key = t.idempotencyKey() == null ? null : List.of(t.owner(), t.idempotencyKey());
+      if (key != null && firstWithKey.putIfAbsent(key, i) != null) {
+        repeats.add(i); // takes the place of the first task with its key, below
+      } else {
+        result[i] = TaskRows.normalize(t);
+        fresh.add(result[i]);
+      }
+    }
+    if (fresh.isEmpty()) {
+      return List.of();
+    }
+    jdbc.inTransaction(
+        c -> {
+          Set<UUID> inserted = new HashSet<>();
+          for (int from = 0; from < fresh.size(); from += INSERT_CHUNK) {
+            inserted.addAll(
+                insertChunk(c, fresh.subList(from, Math.min(fresh.size(), from + INSERT_CHUNK))));
+          }
+          List<Task> taken = fresh.stream().filter(t -> !inserted.contains(t.id())).toList();
+          if (!taken.isEmpty()) {
+            Map<List<String>, Task> existing = byIdempotencyKey(c, taken);
+            for (Task t : taken) {
+              Task found = existing.get(List.of(t.owner(), t.idempotencyKey()));
+              if (found == null) {
+                throw new IllegalStateException(
+                    "task " + t.id() + " was neither inserted nor found");
+              }
+              result[ids.get(t.id())] = found;
+            }
+          }
+          return null;
+        });
+    for (int i : repeats) {
+      Task t = tasks.get(i);
+      result[i] = result[firstWithKey.get(List.of(t.owner(), t.idempotencyKey()))];
+    }
+    return List.of(result);
+  }
+
+  private Set<UUID> insertChunk(Connection c, List<Task> chunk) throws SQLException {
+    int columns = TaskRows.TASK_COLUMNS.size();
+    String[][] byColumn = new String[columns][chunk.size()];
+    for (int row = 0; row < chunk.size(); row++) {
+      String[] values = TaskRows.values(chunk.get(row));
+      for (int col = 0; col < columns; col++) {
+        byColumn[col][row] = values[col];
+      }
+    }
+    try {
+      return new HashSet<>(
+          Jdbc.query(c, sql.insertTasks, rs -> rs.getObject(1, UUID.class), (Object[]) byColumn));
+    } catch (SQLException e) {
+      StoreException failure = StoreException.of(e);
+      if (failure.violates(tablePrefix + "tasks_pkey")) {
+        throw new IllegalArgumentException("duplicate task id: " + e.getMessage(), e);
+      }
+      throw failure;
+    }
+  }
+
+  private Map<List<String>, Task> byIdempotencyKey(Connection c, List<Task> tasks)
+      throws SQLException {
+    String[] owners = tasks.stream().map(Task::owner).toArray(String[]::new);
+    String[] keys = tasks.stream().map(Task::idempotencyKey).toArray(String[]::new);
+    return Jdbc.query(c, sql.byIdempotencyKey, TaskRows::task, owners, keys).stream()
+        .collect(Collectors.toMap(t -> List.of(t.owner(), t.idempotencyKey()), t -> t));
+  }
+
+  @Override
+  public Optional<Task> update(TaskUpdate u) {
+    Task next =
+        TaskRows.normalize(u.next().toBuilder().version(u.expected().version() + 1).build());
+    TaskRows.checkStorable(next, 0);
+    TaskEvent event = u.event();
+    TaskRows.checkStorable(event);
+    List<Object> params = new ArrayList<>();
+    String[] values = TaskRows.values(next);
+    for (int i = 0; i < values.length; i++) {
+      String column = TaskRows.TASK_COLUMNS.get(i).name();
+      if (!column.equals("id") && !column.equals("version")) {
+        params.add(values[i]);
+      }
+    }
+    params.addAll(List.of(u.expected().id(), u.expected().status(), u.expected().version()));
+    params.addAll(
+        java.util.Arrays.asList(
+            event.from(), event.to(), event.at(), event.attempt(), event.reason()));
+    if (u.attempt() != null) {
+      TaskRows.checkStorable(u.attempt());
+      params.addAll(java.util.Arrays.asList(TaskRows.values(u.attempt())));
+    }
+    try {
+      int changed =
+          jdbc.query(
+                  u.attempt() == null ? sql.update : sql.updateWithAttempt,
+                  rs -> 1,
+                  params.toArray())
+              .size();
+      return changed == 1 ? Optional.of(next) : Optional.empty();
+    } catch (StoreException e) {
+      if (e.violates(tablePrefix + "attempts_pkey")) {
+        throw new IllegalStateException(
+            "attempt " + u.attempt().number() + " of " + next.id() + " already has a record", e);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public List<Task> claim(Collection<UUID> ids, Lease lease) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    return claim(sql.claimGiven, ids.toArray(UUID[]::new), lease);
+  }
+
+  @Override
+  public List<Task> claimNext(int limit, Lease lease) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    return claim(sql.claimNext, limit, lease);
+  }
+
+  private List<Task> claim(String statement, Object candidates, Lease lease) {
+    TaskRows.check("lease owner", lease.owner(), 0);
+    return jdbc.query(
+        statement,
+        TaskRows::task,
+        candidates,
+        lease.now(),
+        lease.now(),
+        lease.owner(),
+        lease.expiresAt());
+  }
+
+  @Override
+  public Set<UUID> renewLeases(String owner, Collection<UUID> ids, Instant expiresAt) {
+    if (ids.isEmpty()) {
+      return Set.of();
+    }
+    return new HashSet<>(
+        jdbc.query(
+            sql.renewLeases,
+            rs -> rs.getObject(1, UUID.class),
+            ids.toArray(UUID[]::new),
+            expiresAt,
+            owner));
+  }
+
+  @Override
+  public List<Task> expiredLeases(Instant now, int limit) {
+    return jdbc.query(sql.expiredLeases, TaskRows::task, now, limit);
+  }
+
+  @Override
+  public List<Task> promoteDue(Instant now, int limit) {
+    return jdbc.query(sql.promoteDue, TaskRows::task, now, limit, now);
+  }
+
+  @Override
+  public Optional<Instant> nextRunAt() {
+    return Optional.ofNullable(jdbc.query(sql.nextRunAt, rs -> Jdbc.instant(rs, "min")).get(0));
+  }
+
+  @Override
+  public void attachLateResult(Attempt late) {
+    TaskRows.checkStorable(late);
+    jdbc.update(
+        sql.attachLateResult,
+        late.model(),
+        late.usage().inputTokens(),
+        late.usage().outputTokens(),
+        late.usage().cost(),
+        late.output(),
+        late.taskId(),
+        late.number());
+  }
+
+  @Override
+  public void appendEvent(TaskEvent note) {
+    TaskRows.checkStorable(note);
+    jdbc.update(
+        sql.appendEvent,
+        note.taskId(),
+        note.from(),
+        note.to(),
+        note.at(),
+        note.attempt(),
+        note.reason(),
+        note.taskId());
+  }
+
+  /**
+   * Deletes COMPLETED, FAILED and CANCELLED tasks whose status last changed before {@code cutoff},
+   * with their attempt records, events and edges, in transactions of at most {@code batchSize}
+   * tasks, so retention never holds long locks.
+   *
+   * @return the number of tasks deleted
+   */
+  public long purgeTerminalOlderThan(Instant cutoff, int batchSize) {
+    if (batchSize <= 0) {
+      throw new IllegalArgumentException("batchSize must be positive: " + batchSize);
+    }
+    long total = 0;
+    long deleted;
+    do {
+      deleted = jdbc.queryOne(sql.purge, rs -> rs.getLong(1), cutoff, batchSize).orElse(0L);
+      total += deleted;
+    } while (deleted == batchSize);
+    return total;
+  }
+
+  /**
+   * {@link #purgeTerminalOlderThan(Instant, int)} for tasks that ended more than {@code age} ago.
+   */
+  public long purgeTerminalOlderThan(Duration age, int batchSize) {
+    return purgeTerminalOlderThan(Instant.now().minus(age), batchSize);
+  }
+
+  // ---- reads ----
+
+  @Override
+  public Optional<Task> get(UUID id) {
+    return jdbc.queryOne(sql.get, TaskRows::task, id);
+  }
+
+  @Override
+  public List<Task> getAll(Collection<UUID> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    return jdbc.query(sql.getAll, TaskRows::task, (Object) ids.toArray(UUID[]::new));
+  }
+
+  @Override
+  public List<Task> stale(TaskStatus status, Instant before, int limit) {
+    return jdbc.query(sql.stale, TaskRows::task, status, before, limit);
+  }
+
+  @Override
+  public List<Task> children(UUID parentId) {
+    return jdbc.query(sql.children, TaskRows::task, parentId);
+  }
+
+  @Override
+  public Page<Task> query(TaskQuery q) {
+    List<String> where = new ArrayList<>();
+    List<Object> params = new ArrayList<>();
+    if (!q.statuses().isEmpty()) {
+      where.add("status = ANY(?)");
+      params.add(q.statuses().stream().map(Enum::name).toArray(String[]::new));
+    }
+    if (q.parentId() != null) {
+      where.add("id IN (SELECT child_id FROM " + sql.edgesTable + " WHERE parent_id = ?)");
+      params.add(q.parentId());
+    }
+    if (q.rootId() != null) {
+      where.add("root_id = ?");
+      params.add(q.rootId());
+    }
+    if (q.owner() != null) {
+      where.add("owner = ?");
+      params.add(q.owner());
+    }
+    if (q.labelKey() != null && q.labelValue() == null) {
+      where.add("labels ?? ?"); // jsonb key exists; ?? is the driver's escape of the ? operator
+      params.add(q.labelKey());
+    } else if (q.labelKey() != null) {
+      where.add("labels @> ?::jsonb");
+      params.add(TaskRows.json(Map.of(q.labelKey(), q.labelValue())));
+    }
+    if (q.text() != null && !q.text().isEmpty()) {
+      where.add("(name ILIKE ? OR prompt ILIKE ?)");
+      String pattern = "%" + likeEscape(q.text()) + "%";
+      params.add(pattern);
+      params.add(pattern);
+    }
+    if (q.after() != null) {
+      where.add("id < ?");
+      params.add(q.after());
+    }
+    params.add(q.limit() + 1);
+    String statement =
+        "SELECT * FROM "
+            + sql.tasksTable
+            + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+            + " ORDER BY id DESC LIMIT ?";
+    List<Task> rows = jdbc.query(statement, TaskRows::task, params.toArray());
+    if (rows.size() > q.limit()) {
+      List<Task> page = rows.subList(0, q.limit());
+      return new Page<>(page, page.get(page.size() - 1).id());
+    }
+    return new Page<>(rows, null);
+  }
+
+  private static String likeEscape(String text) {
+    TaskRows.check("query text", text, 0);
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+  }
+
+  @Override
+  public List<Attempt> attempts(UUID taskId) {
+    return jdbc.query(sql.attempts, TaskRows::attempt, taskId);
+  }
+
+  @Override
+  public List<TaskEvent> events(UUID taskId) {
+    return jdbc.query(sql.events, TaskRows::event, taskId);
+  }
+
+  @Override
+  public List<Lineage.Edge> lineage(UUID taskId) {
+    return jdbc.query(
+        sql.lineage,
+        rs -> new Lineage.Edge(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)),
+        taskId);
+  }
+
+  @Override
+  public Map<TaskStatus, Long> countByStatus() {
+    Map<TaskStatus, Long> counts = new EnumMap<>(TaskStatus.class);
+    jdbc.query(
+            sql.countByStatus, rs -> Map.entry(TaskStatus.valueOf(rs.getString(1)), rs.getLong(2)))
+        .forEach(e -> counts.put(e.getKey(), e.getValue()));
+    return counts;
+  }
+
+  @Override
+  public List<UsageTotal> usageTotals(String owner) {
+    Jdbc.Row<UsageTotal> row =
+        rs ->
+            new UsageTotal(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getLong("attempts"),
+                rs.getLong("input_tokens"),
+                rs.getLong("output_tokens"),
+                TaskRows.decimal(rs, "cost"));
+    return owner == null
+        ? jdbc.query(sql.usageTotals, row)
+        : jdbc.query(sql.usageTotalsOfOwner, row, owner);
+  }
+
+  /** Closes the connection pool when the store created it; a given DataSource stays open. */
+  @Override
+  public void close() {
+    if (ownedPool != null) {
+      ownedPool.close();
+    }
+  }
+
+  /**
+   * Configures a store. Either {@link #dataSource} (the caller's pool, left open on close) or
+   * {@link #jdbcUrl} (a HikariCP pool the store creates and closes) is required.
+   */
+  public static final class Builder {
+    /** Connections of a pool the store creates. */
+    public static final int DEFAULT_POOL_SIZE = 10;
+
+    private DataSource dataSource;
+    private String jdbcUrl;
+    private String user;
+    private String password;
+    private int poolSize = DEFAULT_POOL_SIZE;
+    private String tablePrefix = SchemaMigrator.DEFAULT_TABLE_PREFIX;
+    private boolean migrate = true;
+
+    private Builder() {}
+
+    /** The caller's pool; the store never closes it. */
+    public Builder dataSource(DataSource value) {
+      dataSource = Objects.requireNonNull(value, "dataSource");
+      return this;
+    }
+
+    /** Makes the store create (and close) a HikariCP pool on this database. */
+    public Builder jdbcUrl(String url, String user, String password) {
+      this.jdbcUrl = Objects.requireNonNull(url, "url");
+      this.user = user;
+      this.password = password;
+      return this;
+    }
+
+    /** Size of the pool the store creates; default {@value #DEFAULT_POOL_SIZE}. */
+    public Builder maximumPoolSize(int value) {
+      if (value < 2) {
+        throw new IllegalArgumentException("pool size must be at least 2: " + value);
+      }
+      poolSize = value;
+      return this;
+    }
+
+    /**
+     * Prefix of every table, index and the notify channel; default {@code "orch_"}. Lets several
+     * orchestrators (or tests) share one schema.
+     */
+    public Builder tablePrefix(String value) {
+      tablePrefix = SchemaMigrator.validatePrefix(value);
+      return this;
+    }
+
+    /**
+     * Whether {@link #build()} applies pending migrations (default true). Turn off when Flyway or
+     * Liquibase owns the schema: see {@link SchemaMigrator}.
+     */
+    public Builder migrate(boolean value) {
+      migrate = value;
+      return this;
+    }
+
+    public PostgresTaskStore build() {
+      if ((dataSource == null) == (jdbcUrl == null)) {
+        throw new IllegalStateException("set exactly one of dataSource and jdbcUrl");
+      }
+      HikariDataSource pool = jdbcUrl == null ? null : pool();
+      try {
+        DataSource ds = pool != null ? pool : dataSource;
+        if (migrate) {
+          new SchemaMigrator(ds, tablePrefix).migrate();
+        }
+        return new PostgresTaskStore(this, ds, pool);
+      } catch (RuntimeException e) {
+        if (pool != null) {
+          pool.close();
+        }
+        throw e;
+      }
+    }
+
+    private HikariDataSource pool() {
+      HikariConfig config = new HikariConfig();
+      config.setJdbcUrl(jdbcUrl);
+      config.setUsername(user);
+      config.setPassword(password);
+      config.setMaximumPoolSize(poolSize);
+      config.setPoolName("orchestrator-" + tablePrefix + "pool");
+      return new HikariDataSource(config);
+    }
+  }
+}

@@ -1,0 +1,296 @@
+package dev.orchestrator.jdbc;
+
+import static dev.orchestrator.jdbc.TaskRows.ATTEMPT_COLUMNS;
+import static dev.orchestrator.jdbc.TaskRows.TASK_COLUMNS;
+
+import dev.orchestrator.jdbc.TaskRows.Column;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Every statement the store issues, rendered once for its table prefix. Each status change is one
+ * statement: the compare-and-set UPDATE and the INSERTs of its event (and attempt record) are
+ * data-modifying CTEs of the same statement, so they commit together without a round trip each. A
+ * statement that can leave a task QUEUED calls {@code pg_notify} on {@link #channel} in the same
+ * statement, so listeners hear of it when, and only if, it commits.
+ */
+final class Statements {
+  /** Where the columns of a multi-row insert come from: one text array per column. */
+  private static final String INSERT_TASKS =
+      """
+      WITH input AS (
+        SELECT * FROM unnest(%s) AS i(%s)),
+      inserted AS (
+        INSERT INTO ${prefix}tasks (%s)
+        SELECT %s FROM input
+        ON CONFLICT (owner, md5(idempotency_key)) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING id, status, created_at, parent_ids),
+      logged AS (
+        INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason)
+        SELECT id, NULL, status, coalesce(created_at, statement_timestamp()), 0, 'submitted'
+          FROM inserted),
+      linked AS (
+        INSERT INTO ${prefix}edges (parent_id, child_id)
+        SELECT DISTINCT unnest(parent_ids), id FROM inserted
+        ON CONFLICT DO NOTHING)
+      SELECT id, %s FROM inserted""";
+
+  /** Tasks that hold these (owner, idempotency key) pairs. */
+  private static final String BY_IDEMPOTENCY_KEY =
+      """
+      SELECT t.* FROM ${prefix}tasks t
+        JOIN unnest(?::text[], ?::text[]) AS k(owner, idempotency_key)
+          ON t.owner = k.owner
+         AND md5(t.idempotency_key) = md5(k.idempotency_key)
+         AND t.idempotency_key = k.idempotency_key""";
+
+  /** The compare-and-set; {@code %s} is the optional attempt-record CTE. */
+  private static final String UPDATE =
+      """
+      WITH updated AS (
+        UPDATE ${prefix}tasks SET %s, version = version + 1
+         WHERE id = ? AND status = ? AND version = ?
+        RETURNING id, status),
+      logged AS (
+        INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason)
+        SELECT id, ?::text, ?::text, ?::timestamptz, ?::int, ?::text FROM updated)%s
+      SELECT id, %s FROM updated""";
+
+  private static final String ATTEMPT_CTE =
+      """
+      ,
+      recorded AS (
+        INSERT INTO ${prefix}attempts (%s)
+        SELECT %s FROM updated)""";
+
+  /**
+   * Claims the candidates (a SELECT ... FOR UPDATE SKIP LOCKED, {@code %s}) with their events in
+   * one statement.
+   */
+  private static final String CLAIM =
+      """
+      WITH candidates AS (%s),
+      claimed AS (
+        UPDATE ${prefix}tasks t
+           SET status = 'RUNNING', attempt = t.attempt + 1, started_at = ?, updated_at = ?,
+               lease_owner = ?, lease_expires_at = ?, version = t.version + 1
+          FROM candidates c
+         WHERE t.id = c.id AND t.status = 'QUEUED'
+        RETURNING t.*),
+      logged AS (
+        INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason)
+        SELECT id, 'QUEUED', 'RUNNING', started_at, attempt, 'claimed by ' || lease_owner
+          FROM claimed)
+      SELECT * FROM claimed ORDER BY priority DESC, run_at, id""";
+
+  private static final String NEXT_CANDIDATES =
+      """
+      SELECT id FROM ${prefix}tasks WHERE status = 'QUEUED'
+       ORDER BY priority DESC, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED""";
+
+  private static final String GIVEN_CANDIDATES =
+      """
+      SELECT id FROM ${prefix}tasks WHERE id = ANY(?) AND status = 'QUEUED'
+         FOR UPDATE SKIP LOCKED""";
+
+  private static final String PROMOTE_DUE =
+      """
+      WITH due AS (
+        SELECT id FROM ${prefix}tasks WHERE status = 'SCHEDULED' AND run_at <= ?
+         ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED),
+      promoted AS (
+        UPDATE ${prefix}tasks t SET status = 'QUEUED', updated_at = ?, version = t.version + 1
+          FROM due WHERE t.id = due.id AND t.status = 'SCHEDULED'
+        RETURNING t.*),
+      logged AS (
+        INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason)
+        SELECT id, 'SCHEDULED', 'QUEUED', updated_at, attempt, 'due' FROM promoted)
+      SELECT *, %s FROM promoted ORDER BY run_at, id""";
+
+  /** Renews what it can and returns the ids it could not renew. */
+  private static final String RENEW_LEASES =
+      """
+      WITH ids AS (SELECT DISTINCT unnest(?::uuid[]) AS id),
+      renewed AS (
+        UPDATE ${prefix}tasks t SET lease_expires_at = ?
+          FROM ids
+         WHERE t.id = ids.id AND t.status = 'RUNNING' AND t.lease_owner = ?
+        RETURNING t.id)
+      SELECT id FROM ids WHERE id NOT IN (SELECT id FROM renewed)""";
+
+  private static final String EXPIRED_LEASES =
+      """
+      SELECT * FROM ${prefix}tasks WHERE status = 'RUNNING' AND lease_expires_at < ?
+       ORDER BY lease_expires_at LIMIT ?""";
+
+  private static final String NEXT_RUN_AT =
+      "SELECT min(run_at) FROM ${prefix}tasks WHERE status = 'SCHEDULED'";
+
+  private static final String STALE =
+      """
+      SELECT * FROM ${prefix}tasks WHERE status = ? AND updated_at < ?
+       ORDER BY updated_at, id LIMIT ?""";
+
+  private static final String GET = "SELECT * FROM ${prefix}tasks WHERE id = ?";
+
+  private static final String GET_ALL = "SELECT * FROM ${prefix}tasks WHERE id = ANY(?)";
+
+  private static final String CHILDREN =
+      """
+      SELECT t.* FROM ${prefix}edges e JOIN ${prefix}tasks t ON t.id = e.child_id
+       WHERE e.parent_id = ? ORDER BY t.id""";
+
+  private static final String ATTEMPTS =
+      "SELECT * FROM ${prefix}attempts WHERE task_id = ? ORDER BY number";
+
+  private static final String ATTACH_LATE_RESULT =
+      """
+      UPDATE ${prefix}attempts SET model = ?, input_tokens = ?, output_tokens = ?, cost = ?,
+             output = ?
+       WHERE task_id = ? AND number = ? AND outcome = 'CANCELLED'""";
+
+  private static final String EVENTS =
+      "SELECT * FROM ${prefix}events WHERE task_id = ? ORDER BY seq";
+
+  private static final String APPEND_EVENT =
+      """
+      INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason)
+      SELECT ?::uuid, ?::text, ?::text, ?::timestamptz, ?::int, ?::text
+       WHERE EXISTS (SELECT 1 FROM ${prefix}tasks WHERE id = ?)""";
+
+  /** Every node connected to the task through edges, in either direction, and its edges. */
+  private static final String LINEAGE =
+      """
+      WITH RECURSIVE graph(id) AS (
+        SELECT ?::uuid
+        UNION
+        SELECT next.id FROM graph CROSS JOIN LATERAL (
+          SELECT child_id AS id FROM ${prefix}edges WHERE parent_id = graph.id
+          UNION ALL
+          SELECT parent_id FROM ${prefix}edges WHERE child_id = graph.id) next)
+      SELECT e.parent_id, e.child_id FROM ${prefix}edges e
+       WHERE e.child_id IN (SELECT id FROM graph)
+       ORDER BY e.child_id, e.parent_id""";
+
+  private static final String COUNT_BY_STATUS =
+      "SELECT status, count(*) FROM ${prefix}tasks GROUP BY status";
+
+  private static final String USAGE_TOTALS =
+      """
+      SELECT t.owner, a.model, count(*) AS attempts, sum(a.input_tokens) AS input_tokens,
+             sum(a.output_tokens) AS output_tokens, sum(a.cost) AS cost
+        FROM ${prefix}attempts a JOIN ${prefix}tasks t ON t.id = a.task_id
+       %s GROUP BY t.owner, a.model ORDER BY t.owner, a.model""";
+
+  /** Deletes a bounded batch of old terminal tasks with everything that hangs off them. */
+  private static final String PURGE =
+      """
+      WITH doomed AS (
+        SELECT id FROM ${prefix}tasks
+         WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND updated_at < ?
+         ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED),
+      gone_attempts AS (DELETE FROM ${prefix}attempts WHERE task_id IN (SELECT id FROM doomed)),
+      gone_events AS (DELETE FROM ${prefix}events WHERE task_id IN (SELECT id FROM doomed)),
+      gone_as_child AS (DELETE FROM ${prefix}edges WHERE child_id IN (SELECT id FROM doomed)),
+      gone_as_parent AS (DELETE FROM ${prefix}edges WHERE parent_id IN (SELECT id FROM doomed)),
+      purged AS (
+        DELETE FROM ${prefix}tasks WHERE id IN (SELECT id FROM doomed)
+           AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+        RETURNING id)
+      SELECT count(*) FROM purged""";
+
+  final String channel;
+  final String insertTasks;
+  final String byIdempotencyKey;
+  final String update;
+  final String updateWithAttempt;
+  final String claimNext;
+  final String claimGiven;
+  final String promoteDue;
+  final String renewLeases;
+  final String expiredLeases;
+  final String nextRunAt;
+  final String stale;
+  final String get;
+  final String getAll;
+  final String children;
+  final String attempts;
+  final String attachLateResult;
+  final String events;
+  final String appendEvent;
+  final String lineage;
+  final String countByStatus;
+  final String usageTotals;
+  final String usageTotalsOfOwner;
+  final String purge;
+  final String tasksTable;
+  final String edgesTable;
+
+  Statements(String prefix) {
+    this.channel = prefix + "tasks_queued";
+    this.tasksTable = prefix + "tasks";
+    this.edgesTable = prefix + "edges";
+    String notify = "CASE WHEN status = 'QUEUED' THEN pg_notify('" + channel + "', '') END";
+    insertTasks =
+        render(
+            prefix,
+            INSERT_TASKS.formatted(
+                repeat("?::text[]", TASK_COLUMNS.size()),
+                TaskRows.names(TASK_COLUMNS),
+                TaskRows.names(TASK_COLUMNS),
+                casts(TASK_COLUMNS),
+                notify));
+    byIdempotencyKey = render(prefix, BY_IDEMPOTENCY_KEY);
+    String assignments =
+        TASK_COLUMNS.stream()
+            .filter(c -> !c.name().equals("id") && !c.name().equals("version"))
+            .map(Column::assignment)
+            .collect(Collectors.joining(", "));
+    update = render(prefix, UPDATE.formatted(assignments, "", notify));
+    updateWithAttempt =
+        render(
+            prefix,
+            UPDATE.formatted(
+                assignments,
+                ATTEMPT_CTE.formatted(
+                    TaskRows.names(ATTEMPT_COLUMNS), repeatCasts(ATTEMPT_COLUMNS)),
+                notify));
+    claimNext = render(prefix, CLAIM.formatted(NEXT_CANDIDATES));
+    claimGiven = render(prefix, CLAIM.formatted(GIVEN_CANDIDATES));
+    promoteDue = render(prefix, PROMOTE_DUE.formatted(notify));
+    renewLeases = render(prefix, RENEW_LEASES);
+    expiredLeases = render(prefix, EXPIRED_LEASES);
+    nextRunAt = render(prefix, NEXT_RUN_AT);
+    stale = render(prefix, STALE);
+    get = render(prefix, GET);
+    getAll = render(prefix, GET_ALL);
+    children = render(prefix, CHILDREN);
+    attempts = render(prefix, ATTEMPTS);
+    attachLateResult = render(prefix, ATTACH_LATE_RESULT);
+    events = render(prefix, EVENTS);
+    appendEvent = render(prefix, APPEND_EVENT);
+    lineage = render(prefix, LINEAGE);
+    countByStatus = render(prefix, COUNT_BY_STATUS);
+    usageTotals = render(prefix, USAGE_TOTALS.formatted(""));
+    usageTotalsOfOwner = render(prefix, USAGE_TOTALS.formatted("WHERE t.owner = ?"));
+    purge = render(prefix, PURGE);
+  }
+
+  private static String render(String prefix, String sql) {
+    return sql.replace(SchemaMigrator.PREFIX_PLACEHOLDER, prefix);
+  }
+
+  private static String repeat(String s, int n) {
+    return String.join(", ", java.util.Collections.nCopies(n, s));
+  }
+
+  /** {@code name::type, ...}: the select list that turns text columns into typed ones. */
+  private static String casts(List<Column> columns) {
+    return columns.stream().map(c -> c.name() + "::" + c.type()).collect(Collectors.joining(", "));
+  }
+
+  /** {@code ?::type, ...}: one cast parameter per column. */
+  private static String repeatCasts(List<Column> columns) {
+    return columns.stream().map(c -> "?::" + c.type()).collect(Collectors.joining(", "));
+  }
+}
