@@ -197,9 +197,9 @@ class PostgresStoreDataTest {
     assertTrue(store.update(new TaskUpdate(running, next, record, "again")).isEmpty());
     assertEquals(3, store.events(t.id()).size());
     assertEquals(Set.of(TaskStatus.SCHEDULED), store.countByStatus().keySet());
-    assertEquals(
-        List.of(new UsageTotal("default", "m", 1, 1, 2, new BigDecimal("0.5"))),
-        store.usageTotals(null));
+    UsageTotal total = store.usageTotals(null).get(0);
+    assertEquals(new UsageTotal("default", "m", 1, 1, 2, total.cost()), total);
+    assertEquals(0, new BigDecimal("0.5").compareTo(total.cost()));
     assertEquals(List.of(), store.usageTotals("nobody"));
   }
 
