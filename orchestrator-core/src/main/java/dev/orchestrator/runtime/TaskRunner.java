@@ -97,7 +97,8 @@ final class TaskRunner {
                 task.timeout().toNanos(),
                 TimeUnit.NANOSECONDS);
     try {
-      List<Task> parents = transitioner.store().getAll(task.parentIds());
+      List<Task> parents =
+          task.parentIds().isEmpty() ? List.of() : transitioner.store().getAll(task.parentIds());
       context =
           new AttemptContext(
               run, order(parents, task), transitioner, llm, rateLimiter, prices, metrics);
