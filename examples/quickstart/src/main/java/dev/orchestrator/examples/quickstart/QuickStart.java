@@ -42,10 +42,12 @@ public final class QuickStart {
             .handler(
                 "research",
                 ctx -> {
-                  researchStarted.countDown();
                   for (int step = 1; step <= 100; step++) {
                     ctx.checkCancelled();
                     ctx.progress(step / 100.0, "step " + step);
+                    if (step == 3) {
+                      researchStarted.countDown();
+                    }
                     Thread.sleep(100);
                   }
                   return HandlerResult.of("research finished");
