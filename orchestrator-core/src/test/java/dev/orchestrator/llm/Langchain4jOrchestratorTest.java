@@ -291,4 +291,36 @@ class Langchain4jOrchestratorTest {
             .counter()
             .count());
   }
+
+  @Test
+  void eachTaskChoosesItsModelThroughOneClient() throws Exception {
+    Task small = run(TaskSpec.prompt("which model, small").model("gpt-small").build());
+    Task large = run(TaskSpec.prompt("which model, large").model("gpt-large").build());
+    Task fallback = run(TaskSpec.prompt("which model, default").build());
+    assertEquals(TaskStatus.COMPLETED, small.status());
+    assertEquals(TaskStatus.COMPLETED, large.status());
+    assertEquals(TaskStatus.COMPLETED, fallback.status());
+    Map<String, String> modelByPrompt = new java.util.HashMap<>();
+    server.received().forEach(r -> modelByPrompt.put(r.prompt(), r.model()));
+    assertEquals("gpt-small", modelByPrompt.get("which model, small"));
+    assertEquals("gpt-large", modelByPrompt.get("which model, large"));
+    assertEquals(MODEL, modelByPrompt.get("which model, default"), "the ChatModel's own default");
+  }
+
+  @Test
+  void costTotalsAreQueryableByModelAndOwner() throws Exception {
+    run(spec("hello once", 1));
+    Task acme = orchestrator.forOwner("acme").submit(spec("hello acme", 1));
+    orchestrator.await(acme.id()).get(30, TimeUnit.SECONDS);
+    List<dev.orchestrator.UsageTotal> acmeTotals = orchestrator.forOwner("acme").usage();
+    assertEquals(1, acmeTotals.size());
+    assertEquals(ANSWERING_MODEL, acmeTotals.get(0).model());
+    assertEquals(1000, acmeTotals.get(0).inputTokens());
+    assertEquals(0, new BigDecimal("0.002").compareTo(acmeTotals.get(0).cost()));
+    BigDecimal all =
+        orchestrator.usage().stream()
+            .map(dev.orchestrator.UsageTotal::cost)
+            .reduce(BigDecimal.ZERO, BigDecimal::add);
+    assertEquals(0, new BigDecimal("0.004").compareTo(all), all.toString());
+  }
 }
