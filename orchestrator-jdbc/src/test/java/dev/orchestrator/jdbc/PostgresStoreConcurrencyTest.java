@@ -1,0 +1,175 @@
+package dev.orchestrator.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskStatus;
+import dev.orchestrator.lifecycle.Attempt;
+import dev.orchestrator.lifecycle.AttemptOutcome;
+import dev.orchestrator.lifecycle.TaskEvent;
+import dev.orchestrator.spi.Lease;
+import dev.orchestrator.spi.TaskUpdate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Many connections racing on the same rows: SKIP LOCKED claims and compare-and-set writes. */
+class PostgresStoreConcurrencyTest {
+  private static final int THREADS = 12;
+  private static HikariDataSource dataSource;
+  private PostgresTaskStore store;
+
+  @BeforeAll
+  static void connect() {
+    dataSource = PostgresTestDatabase.dataSource(THREADS + 2);
+  }
+
+  @AfterAll
+  static void disconnect() {
+    if (dataSource != null) {
+      dataSource.close();
+    }
+  }
+
+  @BeforeEach
+  void newStore() {
+    store = PostgresTestDatabase.newStore(dataSource, getClass());
+  }
+
+  @AfterEach
+  void dropStore() {
+    PostgresTestDatabase.drop(dataSource, store.tablePrefix());
+  }
+
+  @Test
+  void everyTaskIsClaimedExactlyOnceBySkipLockedClaims() throws Exception {
+    int tasks = 2000;
+    List<Task> batch = new ArrayList<>();
+    for (int i = 0; i < tasks; i++) {
+      batch.add(TestTasks.queued("p" + i).priority(i % 4).build());
+    }
+    store.insert(batch);
+    Map<UUID, String> claimedBy = new ConcurrentHashMap<>();
+    AtomicInteger duplicates = new AtomicInteger();
+    run(
+        THREADS,
+        node -> {
+          List<Task> got;
+          do {
+            Instant now = Instant.now();
+            got = store.claimNext(5, new Lease(node, now, now.plusSeconds(60)));
+            for (Task t : got) {
+              if (claimedBy.putIfAbsent(t.id(), node) != null) {
+                duplicates.incrementAndGet();
+              }
+            }
+          } while (!got.isEmpty());
+        });
+    assertEquals(0, duplicates.get());
+    assertEquals(tasks, claimedBy.size());
+    assertEquals(Map.of(TaskStatus.RUNNING, (long) tasks), store.countByStatus());
+    for (Task t : store.getAll(claimedBy.keySet())) {
+      assertEquals(claimedBy.get(t.id()), t.leaseOwner());
+      assertEquals(1, t.attempt());
+      List<TaskEvent> events = store.events(t.id());
+      assertEquals(2, events.size(), "one creation and one claim event");
+      assertEquals("claimed by " + t.leaseOwner(), events.get(1).reason());
+    }
+    assertTrue(Set.copyOf(claimedBy.values()).size() > 1, "the claims were spread over threads");
+  }
+
+  @Test
+  void racingFinishersAndCancellersNeverBothWin() throws Exception {
+    int tasks = 300;
+    List<Task> batch = new ArrayList<>();
+    for (int i = 0; i < tasks; i++) {
+      batch.add(TestTasks.queued("p" + i).build());
+    }
+    store.insert(batch);
+    Instant now = Instant.now();
+    List<Task> running = store.claimNext(tasks, new Lease("n", now, now.plusSeconds(60)));
+    Map<UUID, AtomicInteger> wins = new ConcurrentHashMap<>();
+    run(
+        THREADS,
+        node -> {
+          boolean finisher = Integer.parseInt(node.substring("node-".length())) % 2 == 0;
+          for (Task t : running) {
+            TaskStatus to = finisher ? TaskStatus.COMPLETED : TaskStatus.CANCELLED;
+            Task next =
+                t.toBuilder().status(to).output(node).updatedAt(Instant.now()).noLease().build();
+            Attempt record =
+                new Attempt(
+                    t.id(),
+                    1,
+                    node,
+                    t.startedAt(),
+                    Instant.now(),
+                    finisher ? AttemptOutcome.SUCCEEDED : AttemptOutcome.CANCELLED,
+                    null,
+                    null,
+                    null,
+                    node);
+            if (store.update(new TaskUpdate(t, next, record, node)).isPresent()) {
+              wins.computeIfAbsent(t.id(), k -> new AtomicInteger()).incrementAndGet();
+            }
+          }
+        });
+    assertEquals(tasks, wins.size());
+    wins.values().forEach(n -> assertEquals(1, n.get()));
+    for (Task t : running) {
+      Task stored = store.get(t.id()).orElseThrow();
+      List<Attempt> attempts = store.attempts(t.id());
+      assertEquals(1, attempts.size(), "one record per attempt");
+      assertEquals(stored.output(), attempts.get(0).worker(), "the winner wrote the record");
+      assertEquals(3, store.events(t.id()).size());
+      assertEquals(t.version() + 1, stored.version());
+    }
+  }
+
+  /** Runs the body on {@code threads} threads named node-0.., started together. */
+  private static void run(int threads, ThrowingConsumer body) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> futures = new ArrayList<>();
+    try {
+      for (int i = 0; i < threads; i++) {
+        String node = "node-" + i;
+        futures.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  body.accept(node);
+                  return null;
+                }));
+      }
+      go.countDown();
+      for (Future<?> f : futures) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @FunctionalInterface
+  private interface ThrowingConsumer {
+    void accept(String node) throws Exception;
+  }
+}
