@@ -480,4 +480,23 @@ class OrchestratorTest {
     assertEquals(0, released.attempt());
     assertEquals(List.of(), node.attempts(t.id()));
   }
+
+  @Test
+  void workersRunOnVirtualThreadsWhereTheJvmHasThem() throws Exception {
+    start(
+        fast()
+            .handler(
+                "where",
+                ctx -> HandlerResult.of(String.valueOf(isVirtual(Thread.currentThread())))));
+    Task done = done(orchestrator.submit(TaskSpec.builder().type("where").build()));
+    assertEquals(String.valueOf(Runtime.version().feature() >= 21), done.output());
+  }
+
+  private static boolean isVirtual(Thread thread) {
+    try {
+      return (boolean) Thread.class.getMethod("isVirtual").invoke(thread);
+    } catch (ReflectiveOperationException e) {
+      return false; // Java 17: no virtual threads
+    }
+  }
 }
