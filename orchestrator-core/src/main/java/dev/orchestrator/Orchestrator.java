@@ -45,6 +45,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +79,7 @@ public final class Orchestrator implements AutoCloseable {
   private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<UUID, List<CompletableFuture<Task>>> waiters = new ConcurrentHashMap<>();
   private final AutoCloseable subscription;
+  private final ScheduledExecutorService awaitSweeper;
   private final Object lifecycleLock = new Object();
   private boolean started;
   private boolean closed;
@@ -107,6 +111,25 @@ public final class Orchestrator implements AutoCloseable {
                 handlers));
     this.listeners.addAll(b.listeners);
     this.subscription = bus.subscribe(this::onEvent);
+    this.awaitSweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "orchestrator-await-" + nodeId);
+              t.setDaemon(true);
+              return t;
+            });
+    long sweepMillis = settings.pollInterval().toMillis();
+    awaitSweeper.scheduleWithFixedDelay(
+        () -> {
+          try {
+            sweepWaiters();
+          } catch (RuntimeException e) {
+            log.warn("checking awaited tasks failed", e);
+          }
+        },
+        sweepMillis,
+        sweepMillis,
+        TimeUnit.MILLISECONDS);
   }
 
   /** The default handler: one LLM call with the task's prompt, model and options. */
@@ -384,7 +407,12 @@ public final class Orchestrator implements AutoCloseable {
 
   // ---- watch ----
 
-  /** A future completed with the task when it reaches COMPLETED, FAILED or CANCELLED. */
+  /**
+   * A future completed with the task when it reaches COMPLETED, FAILED or CANCELLED, wherever it
+   * runs (events complete it at once; a check of the store every poll interval catches tasks that
+   * ended on nodes this node's event bus does not hear). It fails if this orchestrator is closed
+   * first.
+   */
   public CompletableFuture<Task> await(UUID id) {
     return await(id, null);
   }
@@ -425,16 +453,24 @@ public final class Orchestrator implements AutoCloseable {
       }
     }
     if (event.to().isTerminal() && event.isTransition() && waiters.containsKey(event.taskId())) {
-      store
-          .get(event.taskId())
-          .filter(t -> t.status().isTerminal())
-          .ifPresent(
-              t -> {
-                List<CompletableFuture<Task>> list = waiters.get(t.id());
-                if (list != null) {
-                  list.forEach(f -> f.complete(t));
-                }
-              });
+      store.get(event.taskId()).ifPresent(this::completeWaiters);
+    }
+  }
+
+  private void completeWaiters(Task t) {
+    List<CompletableFuture<Task>> list = waiters.get(t.id());
+    if (list != null && t.status().isTerminal()) {
+      list.forEach(f -> f.complete(t));
+    }
+  }
+
+  /**
+   * Completes the waiters of tasks that ended where this node's event bus does not reach (another
+   * node without a shared bus): one store read for all of them, every poll interval.
+   */
+  private void sweepWaiters() {
+    if (!waiters.isEmpty()) {
+      store.getAll(Set.copyOf(waiters.keySet())).forEach(this::completeWaiters);
     }
   }
 
@@ -463,11 +499,15 @@ public final class Orchestrator implements AutoCloseable {
     if (started) {
       node.close();
     }
+    awaitSweeper.shutdownNow();
     try {
       subscription.close();
     } catch (Exception e) {
       log.debug("unsubscribe failed", e);
     }
+    OrchestratorException closing =
+        new OrchestratorException("orchestrator closed before the awaited task ended");
+    waiters.values().forEach(list -> list.forEach(f -> f.completeExceptionally(closing)));
     log.info("orchestrator node {} closed", nodeId);
   }
 

@@ -499,4 +499,30 @@ class OrchestratorTest {
       return false; // Java 17: no virtual threads
     }
   }
+
+  @Test
+  void awaitCompletesForATaskThatRanOnANodeWhoseEventsItNeverHears() throws Exception {
+    dev.orchestrator.memory.InMemoryTaskStore store =
+        new dev.orchestrator.memory.InMemoryTaskStore();
+    dev.orchestrator.memory.InMemoryTaskQueue queue =
+        new dev.orchestrator.memory.InMemoryTaskQueue();
+    // the submitting node runs no workers and has a bus of its own: only the store links the two
+    orchestrator = fast().store(store).queue(queue).build();
+    try (Orchestrator worker = fast().store(store).queue(queue).build().start()) {
+      Task t = orchestrator.submit(TaskSpec.prompt("far away").build());
+      assertEquals(TaskStatus.COMPLETED, done(t).status());
+    }
+  }
+
+  @Test
+  void closingFailsTheFuturesOfTasksStillRunning() {
+    orchestrator = fast().build(); // never started: the task stays QUEUED
+    Task t = orchestrator.submit(TaskSpec.prompt("never runs").build());
+    java.util.concurrent.CompletableFuture<Task> future = orchestrator.await(t.id());
+    orchestrator.close();
+    java.util.concurrent.ExecutionException e =
+        assertThrows(
+            java.util.concurrent.ExecutionException.class, () -> future.get(5, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof OrchestratorException);
+  }
 }
