@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -56,6 +57,10 @@ import javax.sql.DataSource;
 public final class PostgresTaskStore implements TaskStore {
   /** Tasks per statement of a batch insert. */
   public static final int INSERT_CHUNK = 1000;
+
+  private static final Comparator<Task> IDEMPOTENCY_ORDER =
+      Comparator.comparing(Task::owner)
+          .thenComparing(Task::idempotencyKey, Comparator.nullsLast(Comparator.naturalOrder()));
 
   private final Jdbc jdbc;
   private final Statements sql;
@@ -126,6 +131,9 @@ public final class PostgresTaskStore implements TaskStore {
     if (fresh.isEmpty()) {
       return List.of();
     }
+    // batches racing on shared keys wait for each other's uncommitted keys: taking the keys in one
+    // order everywhere keeps those waits from forming a deadlock
+    fresh.sort(IDEMPOTENCY_ORDER);
     jdbc.inTransaction(
         c -> {
           Set<UUID> inserted = new HashSet<>();

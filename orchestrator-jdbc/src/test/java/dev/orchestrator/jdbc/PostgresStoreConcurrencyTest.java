@@ -143,6 +143,29 @@ class PostgresStoreConcurrencyTest {
     }
   }
 
+  @Test
+  void batchesRacingOnTheSameKeysInAnyOrderCreateEachTaskOnceWithoutDeadlock() throws Exception {
+    int keys = 200;
+    Map<String, Set<UUID>> idsByKey = new ConcurrentHashMap<>();
+    run(
+        THREADS,
+        node -> {
+          List<Task> batch = new ArrayList<>();
+          for (int k = 0; k < keys; k++) {
+            batch.add(TestTasks.queued("k" + k).idempotencyKey("key-" + k).build());
+          }
+          java.util.Collections.shuffle(batch);
+          for (Task t : store.insert(batch)) {
+            idsByKey
+                .computeIfAbsent(t.idempotencyKey(), k -> ConcurrentHashMap.newKeySet())
+                .add(t.id());
+          }
+        });
+    assertEquals(keys, idsByKey.size());
+    idsByKey.forEach((key, ids) -> assertEquals(1, ids.size(), "one task for " + key));
+    assertEquals(Map.of(TaskStatus.QUEUED, (long) keys), store.countByStatus());
+  }
+
   /** Runs the body on {@code threads} threads named node-0.., started together. */
   private static void run(int threads, ThrowingConsumer body) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);

@@ -409,6 +409,25 @@ class PostgresStoreDataTest {
     assertEquals(List.of(), store.lineage(child.id()));
   }
 
+  @Test
+  void closingTheStoreClosesOnlyAPoolItCreated() {
+    String prefix = PostgresTestDatabase.newPrefix(getClass());
+    PostgresTaskStore owning =
+        PostgresTaskStore.builder()
+            .jdbcUrl(PostgresTestDatabase.url(), null, null)
+            .tablePrefix(prefix)
+            .build();
+    try {
+      assertEquals(0, owning.query(TaskQuery.all()).items().size());
+    } finally {
+      owning.close();
+      PostgresTestDatabase.drop(dataSource, prefix);
+    }
+    assertTrue(((HikariDataSource) owning.dataSource()).isClosed());
+    store.close();
+    assertFalse(dataSource.isClosed(), "the caller's pool stays open");
+  }
+
   private static Lease lease(String owner) {
     Instant now = Instant.now();
     return new Lease(owner, now, now.plusSeconds(30));
