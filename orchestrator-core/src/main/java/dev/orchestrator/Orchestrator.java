@@ -76,6 +76,7 @@ public final class Orchestrator implements AutoCloseable {
   private final TaskFactory factory;
   private final Node node;
   private final String nodeId;
+  private final int batchSize;
   private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<UUID, List<CompletableFuture<Task>>> waiters = new ConcurrentHashMap<>();
   private final AutoCloseable subscription;
@@ -90,6 +91,7 @@ public final class Orchestrator implements AutoCloseable {
     this.clock = b.clock;
     this.nodeId = b.settings().nodeId();
     RuntimeSettings settings = b.settings();
+    this.batchSize = settings.batchSize();
     this.transitioner =
         new Transitioner(b.store, b.queue, b.bus, b.clock, b.metrics, settings.defaultRetry());
     Map<String, TaskHandler> handlers = new HashMap<>(b.handlers);
@@ -336,6 +338,17 @@ public final class Orchestrator implements AutoCloseable {
     return store;
   }
 
+  /**
+   * Deletes COMPLETED, FAILED and CANCELLED tasks that ended more than {@code olderThan} ago, with
+   * their attempts and events, in bounded batches. {@link Builder#retention(Duration)} runs it on a
+   * schedule.
+   *
+   * @return how many tasks were deleted
+   */
+  public long purge(Duration olderThan) {
+    return store.purgeTerminal(clock.now().minus(olderThan), batchSize);
+  }
+
   /** Tokens and cost by owner and model, from every attempt record. */
   public List<UsageTotal> usage() {
     return store.usageTotals(null);
@@ -549,6 +562,7 @@ public final class Orchestrator implements AutoCloseable {
     private int defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS;
     private RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
     private int batchSize = DEFAULT_BATCH_SIZE;
+    private Duration retention;
     private Limits limits = Limits.DEFAULT;
     private final Map<String, TaskHandler> handlers = new HashMap<>();
     private final Map<String, String> templates = new HashMap<>();
@@ -692,6 +706,15 @@ public final class Orchestrator implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Deletes terminal tasks this long after they ended, checked every reconcile interval (default:
+     * keep every task).
+     */
+    public Builder retention(Duration value) {
+      retention = value;
+      return this;
+    }
+
     /** Input limits (prompt length, batch size, attempt budget). */
     public Builder limits(Limits value) {
       limits = value;
@@ -751,6 +774,9 @@ public final class Orchestrator implements AutoCloseable {
       if (defaultMaxAttempts < 1 || defaultMaxAttempts > limits.maxAttempts()) {
         throw new IllegalArgumentException("defaultMaxAttempts must be 1.." + limits.maxAttempts());
       }
+      if (retention != null) {
+        positive("retention", retention);
+      }
       if (batchSize < 1) {
         throw new IllegalArgumentException("batchSize must be positive");
       }
@@ -779,7 +805,8 @@ public final class Orchestrator implements AutoCloseable {
               defaultTimeout,
               defaultMaxAttempts,
               defaultRetry,
-              batchSize);
+              batchSize,
+              retention);
       return new Orchestrator(this);
     }
 

@@ -9,7 +9,7 @@ public record TaskError(ErrorKind kind, String message) {
 
   public TaskError {
     Objects.requireNonNull(kind, "kind");
-    message = message == null ? "" : message;
+    message = message == null ? "" : Texts.storable(message);
     if (message.length() > MAX_MESSAGE_LENGTH) {
       message = message.substring(0, MAX_MESSAGE_LENGTH);
     }

@@ -525,4 +525,38 @@ class OrchestratorTest {
             java.util.concurrent.ExecutionException.class, () -> future.get(5, TimeUnit.SECONDS));
     assertTrue(e.getCause() instanceof OrchestratorException);
   }
+
+  @Test
+  void retentionDeletesFinishedTasksOnceTheyAreOldEnough() throws Exception {
+    dev.orchestrator.spi.ManualClock clock = dev.orchestrator.spi.ManualClock.startingNow();
+    start(
+        fast()
+            .clock(clock)
+            .retention(Duration.ofHours(1))
+            .reconcileInterval(Duration.ofMillis(20)));
+    Task finished = done(orchestrator.submit(TaskSpec.prompt("old news").build()));
+    Task waiting = orchestrator.submit(TaskSpec.prompt("later").delay(Duration.ofDays(1)).build());
+    clock.advance(Duration.ofMinutes(59));
+    assertEquals(0, orchestrator.purge(Duration.ofHours(1)), "not old enough yet");
+    clock.advance(Duration.ofMinutes(2));
+    dev.orchestrator.testing.Waits.until(
+        "finished task purged", WAIT, () -> orchestrator.get(finished.id()).isEmpty());
+    assertEquals(
+        TaskStatus.SCHEDULED, orchestrator.task(waiting.id()).status(), "only terminal tasks go");
+  }
+
+  @Test
+  void outputsAndReasonsThatNoStoreCanKeepAreMadeStorable() throws Exception {
+    start(fast().handler("nul", ctx -> HandlerResult.of("a\u0000b\uD800c")));
+    Task done = done(orchestrator.submit(TaskSpec.builder().type("nul").build()));
+    assertEquals("a\uFFFDb\uFFFDc", done.output());
+    Task other = orchestrator.submit(TaskSpec.prompt("x").delay(Duration.ofDays(1)).build());
+    assertEquals("why\uFFFD", orchestrator.cancel(other.id(), "why\u0000").error().message());
+    assertEquals(
+        Problem.BAD_FIELD,
+        assertThrows(
+                InvalidTaskException.class,
+                () -> orchestrator.submit(TaskSpec.prompt("lone \uDC00").build()))
+            .problem());
+  }
 }

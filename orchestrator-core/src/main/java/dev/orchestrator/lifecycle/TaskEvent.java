@@ -23,7 +23,7 @@ public record TaskEvent(
     Objects.requireNonNull(taskId, "taskId");
     Objects.requireNonNull(to, "to");
     Objects.requireNonNull(at, "at");
-    reason = reason == null ? "" : reason;
+    reason = reason == null ? "" : dev.orchestrator.Texts.storable(reason);
   }
 
   /** True for a status change, false for a note. */

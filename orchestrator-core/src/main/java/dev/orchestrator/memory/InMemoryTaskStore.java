@@ -370,6 +370,42 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
+  public long purgeTerminal(Instant cutoff, int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batchSize must be positive: " + batchSize);
+    }
+    long purged = 0;
+    List<Task> batch;
+    do {
+      synchronized (lock) {
+        batch =
+            tasks.values().stream()
+                .filter(t -> t.status().isTerminal() && t.updatedAt().isBefore(cutoff))
+                .limit(batchSize)
+                .toList();
+        for (Task t : batch) {
+          tasks.remove(t.id());
+          String key = keyOf(t);
+          if (key != null) {
+            idempotencyKeys.remove(key);
+          }
+          attempts.remove(t.id());
+          events.remove(t.id());
+          childrenOf.remove(t.id());
+          for (UUID parent : t.parentIds()) {
+            Set<UUID> siblings = childrenOf.get(parent);
+            if (siblings != null) {
+              siblings.remove(t.id());
+            }
+          }
+        }
+      }
+      purged += batch.size();
+    } while (batch.size() == batchSize);
+    return purged;
+  }
+
+  @Override
   public Map<TaskStatus, Long> countByStatus() {
     Map<TaskStatus, Long> counts = new java.util.EnumMap<>(TaskStatus.class);
     for (Task t : tasks.values()) {

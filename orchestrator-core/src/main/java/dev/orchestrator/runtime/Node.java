@@ -90,6 +90,14 @@ public final class Node implements AutoCloseable {
     every(settings.heartbeatInterval(), workers::heartbeat, "heartbeat");
     every(settings.reaperInterval(), reaper::reap, "reaper");
     every(settings.reconcileInterval(), reconciler::reconcile, "reconciler");
+    if (settings.retention() != null) {
+      every(
+          settings.reconcileInterval(),
+          () ->
+              store.purgeTerminal(
+                  transitioner.clock().now().minus(settings.retention()), settings.batchSize()),
+          "retention");
+    }
   }
 
   private void every(Duration interval, Runnable job, String name) {

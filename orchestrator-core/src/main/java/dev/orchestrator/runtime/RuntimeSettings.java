@@ -19,7 +19,8 @@ import java.time.Duration;
  * @param defaultTimeout attempt timeout of tasks that set none
  * @param defaultMaxAttempts attempt budget of tasks that set none
  * @param defaultRetry backoff of tasks that set none
- * @param batchSize most rows one promotion, reaping or reconciling step handles
+ * @param batchSize most rows one promotion, reaping, reconciling or purging step handles
+ * @param retention how long terminal tasks are kept, or null to keep them all
  */
 public record RuntimeSettings(
     String nodeId,
@@ -35,4 +36,5 @@ public record RuntimeSettings(
     Duration defaultTimeout,
     int defaultMaxAttempts,
     RetryPolicy defaultRetry,
-    int batchSize) {}
+    int batchSize,
+    Duration retention) {}

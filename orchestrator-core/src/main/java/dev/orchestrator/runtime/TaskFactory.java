@@ -5,6 +5,7 @@ import dev.orchestrator.InvalidTaskException.Problem;
 import dev.orchestrator.Task;
 import dev.orchestrator.TaskSpec;
 import dev.orchestrator.TaskStatus;
+import dev.orchestrator.Texts;
 import dev.orchestrator.template.PromptTemplate;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,6 +83,7 @@ public final class TaskFactory {
       throw new InvalidTaskException(Problem.BAD_TIMEOUT, "delay must not be negative");
     }
 
+    checkOptions(spec.options());
     String prompt = prompt(spec, parents, chained, type);
     Instant runAt =
         spec.runAt() != null ? spec.runAt() : spec.delay() != null ? now.plus(spec.delay()) : now;
@@ -161,7 +163,7 @@ public final class TaskFactory {
       throw new InvalidTaskException(Problem.EMPTY_PROMPT, "an LLM task needs a prompt");
     }
     if (prompt != null) {
-      noNul("prompt", prompt);
+      requireStorable("prompt", prompt);
     }
     if (prompt != null && prompt.length() > limits.maxPromptLength()) {
       throw new InvalidTaskException(
@@ -172,6 +174,25 @@ public final class TaskFactory {
               + limits.maxPromptLength());
     }
     return prompt;
+  }
+
+  private void checkOptions(dev.orchestrator.CallOptions options) {
+    String system = options.systemPrompt();
+    if (system != null) {
+      requireStorable("systemPrompt", system);
+      if (system.length() > limits.maxPromptLength()) {
+        throw new InvalidTaskException(
+            Problem.PROMPT_TOO_LONG, "systemPrompt is longer than " + limits.maxPromptLength());
+      }
+    }
+    Double t = options.temperature();
+    if (t != null && !(t >= 0 && t <= 2)) {
+      throw new InvalidTaskException(Problem.BAD_FIELD, "temperature must be 0..2: " + t);
+    }
+    if (options.maxOutputTokens() != null && options.maxOutputTokens() < 1) {
+      throw new InvalidTaskException(
+          Problem.BAD_FIELD, "maxOutputTokens must be positive: " + options.maxOutputTokens());
+    }
   }
 
   private static String resolveOwner(String requested, String scope) {
@@ -195,7 +216,7 @@ public final class TaskFactory {
     labels.forEach(
         (k, v) -> {
           text("label key", k, true);
-          noNul("label '" + k + "'", v);
+          requireStorable("label '" + k + "'", v);
           if (v.length() > Limits.MAX_LABEL_VALUE_LENGTH) {
             throw new InvalidTaskException(
                 Problem.BAD_FIELD,
@@ -215,17 +236,21 @@ public final class TaskFactory {
     if (value.isBlank()) {
       throw new InvalidTaskException(Problem.BAD_FIELD, field + " must not be blank");
     }
-    noNul(field, value);
+    requireStorable(field, value);
     if (value.length() > Limits.MAX_NAME_LENGTH) {
       throw new InvalidTaskException(
           Problem.BAD_FIELD, field + " is longer than " + Limits.MAX_NAME_LENGTH + " characters");
     }
   }
 
-  /** Refuses U+0000, which no SQL text column stores, so every store accepts the same input. */
-  private static void noNul(String field, String value) {
-    if (value.indexOf('\u0000') >= 0) {
-      throw new InvalidTaskException(Problem.BAD_FIELD, field + " contains the NUL character");
+  /**
+   * Refuses text no SQL store keeps (U+0000, unpaired surrogates), so every store accepts the same
+   * input.
+   */
+  private static void requireStorable(String field, String value) {
+    if (!Texts.isStorable(value)) {
+      throw new InvalidTaskException(
+          Problem.BAD_FIELD, field + " contains U+0000 or an unpaired surrogate");
     }
   }
 

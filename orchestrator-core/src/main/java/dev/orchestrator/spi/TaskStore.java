@@ -111,6 +111,14 @@ public interface TaskStore extends AutoCloseable {
   /** Every parent-to-child edge of the graph the task belongs to (ancestors and descendants). */
   List<Lineage.Edge> lineage(UUID taskId);
 
+  /**
+   * Deletes COMPLETED, FAILED and CANCELLED tasks whose status last changed before {@code cutoff},
+   * with their attempt records, events and edges, at most {@code batchSize} tasks per transaction.
+   *
+   * @return how many tasks were deleted
+   */
+  long purgeTerminal(Instant cutoff, int batchSize);
+
   /** Number of tasks in each status (statuses with none may be absent). */
   java.util.Map<dev.orchestrator.TaskStatus, Long> countByStatus();
 

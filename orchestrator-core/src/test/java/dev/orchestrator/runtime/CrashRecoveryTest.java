@@ -159,6 +159,11 @@ class CrashRecoveryTest {
     }
 
     @Override
+    public long purgeTerminal(Instant c, int n) {
+      return call(() -> delegate.purgeTerminal(c, n));
+    }
+
+    @Override
     public Map<TaskStatus, Long> countByStatus() {
       return call(delegate::countByStatus);
     }

@@ -572,6 +572,61 @@ public abstract class TaskStoreContract {
     assertEquals(newestFirst, seen);
   }
 
+  @Test
+  void purgeDeletesOldTerminalTasksWithTheirRecordsInBatches() {
+    List<Task> old = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      insert(TestTasks.builder(TaskStatus.QUEUED).idempotencyKey("old-" + i).build());
+    }
+    for (Task running : store.claimNext(5, lease("a", T0))) {
+      Instant end = T0.plusSeconds(1);
+      Attempt rec =
+          new Attempt(
+              running.id(), 1, "a", T0, end, AttemptOutcome.SUCCEEDED, null, null, null, "x");
+      old.add(
+          store
+              .update(
+                  new TaskUpdate(
+                      running,
+                      running.toBuilder()
+                          .status(TaskStatus.COMPLETED)
+                          .output("x")
+                          .updatedAt(end)
+                          .finishedAt(end)
+                          .noLease()
+                          .build(),
+                      rec,
+                      "done"))
+              .orElseThrow());
+    }
+    Task child = insert(TestTasks.pending(old.get(0)));
+    Task oldButQueued = insert(TestTasks.builder(TaskStatus.QUEUED).updatedAt(T0).build());
+    Task recentlyCancelled =
+        store
+            .update(
+                new TaskUpdate(
+                    oldButQueued,
+                    oldButQueued.toBuilder()
+                        .status(TaskStatus.CANCELLED)
+                        .updatedAt(T0.plusSeconds(100))
+                        .build(),
+                    null,
+                    "cancel"))
+            .orElseThrow();
+    assertEquals(5, store.purgeTerminal(T0.plusSeconds(50), 2));
+    for (Task t : old) {
+      assertTrue(store.get(t.id()).isEmpty());
+      assertEquals(List.of(), store.attempts(t.id()));
+      assertEquals(List.of(), store.events(t.id()));
+    }
+    assertTrue(store.get(recentlyCancelled.id()).isPresent());
+    assertTrue(store.get(child.id()).isPresent(), "a PENDING task is never purged");
+    assertEquals(0, store.purgeTerminal(T0.plusSeconds(50), 2));
+    // the key of a purged task is free again
+    Task again = TestTasks.builder(TaskStatus.QUEUED).idempotencyKey("old-0").build();
+    assertEquals(again.id(), store.insert(List.of(again)).get(0).id());
+  }
+
   // ---- attempts, events, totals ----
 
   @Test

@@ -16,7 +16,6 @@ import dev.orchestrator.spi.TaskStore;
 import dev.orchestrator.spi.TaskUpdate;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -323,7 +322,8 @@ public final class PostgresTaskStore implements TaskStore {
    *
    * @return the number of tasks deleted
    */
-  public long purgeTerminalOlderThan(Instant cutoff, int batchSize) {
+  @Override
+  public long purgeTerminal(Instant cutoff, int batchSize) {
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batchSize must be positive: " + batchSize);
     }
@@ -334,13 +334,6 @@ public final class PostgresTaskStore implements TaskStore {
       total += deleted;
     } while (deleted == batchSize);
     return total;
-  }
-
-  /**
-   * {@link #purgeTerminalOlderThan(Instant, int)} for tasks that ended more than {@code age} ago.
-   */
-  public long purgeTerminalOlderThan(Duration age, int batchSize) {
-    return purgeTerminalOlderThan(Instant.now().minus(age), batchSize);
   }
 
   // ---- reads ----

@@ -398,14 +398,14 @@ class PostgresStoreDataTest {
     store.appendEvent(
         new TaskEvent(
             running.get(0).id(), TaskStatus.COMPLETED, TaskStatus.COMPLETED, past, 1, "note"));
-    assertEquals(20, store.purgeTerminalOlderThan(Duration.ofMinutes(1), 7));
+    assertEquals(20, store.purgeTerminal(Instant.now().minus(Duration.ofMinutes(1)), 7));
     for (Task t : running) {
       assertTrue(store.get(t.id()).isEmpty());
       assertEquals(List.of(), store.attempts(t.id()));
       assertEquals(List.of(), store.events(t.id()));
     }
     assertEquals(6, store.query(TaskQuery.all()).items().size());
-    assertEquals(0, store.purgeTerminalOlderThan(Duration.ofMinutes(1), 7));
+    assertEquals(0, store.purgeTerminal(Instant.now().minus(Duration.ofMinutes(1)), 7));
     assertEquals(List.of(), store.lineage(child.id()));
   }
 
