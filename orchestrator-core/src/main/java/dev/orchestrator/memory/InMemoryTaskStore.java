@@ -271,9 +271,14 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
-  public List<Task> children(UUID parentId) {
+  public List<Task> pendingChildren(Collection<UUID> parentIds) {
     synchronized (lock) {
-      return childrenOf.getOrDefault(parentId, Set.of()).stream().map(tasks::get).toList();
+      return parentIds.stream()
+          .flatMap(p -> childrenOf.getOrDefault(p, Set.of()).stream())
+          .distinct()
+          .map(tasks::get)
+          .filter(t -> t.status() == TaskStatus.PENDING)
+          .toList();
     }
   }
 

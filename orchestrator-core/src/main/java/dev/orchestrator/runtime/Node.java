@@ -33,6 +33,7 @@ public final class Node implements AutoCloseable {
   private final Reconciler reconciler;
   private final ScheduledExecutorService maintenance;
   private final ScheduledExecutorService timer;
+  private final GroupCommit commits;
   private final EventBus bus;
   private AutoCloseable subscription;
 
@@ -56,6 +57,7 @@ public final class Node implements AutoCloseable {
     this.transitioner = parts.transitioner();
     this.maintenance = singleThread("orchestrator-maintenance-" + settings.nodeId());
     this.timer = singleThread("orchestrator-timeouts-" + settings.nodeId());
+    this.commits = new GroupCommit(transitioner, settings.batchSize(), settings.nodeId());
     TaskRunner runner =
         new TaskRunner(
             transitioner,
@@ -65,7 +67,8 @@ public final class Node implements AutoCloseable {
             parts.rateLimiter(),
             parts.prices(),
             parts.metrics(),
-            timer);
+            timer,
+            commits);
     this.workers = new WorkerPool(settings, store, parts.queue(), transitioner, runner);
     this.scheduler = new Scheduler(store, transitioner, settings);
     this.reaper = new Reaper(store, transitioner, settings.batchSize());
@@ -85,6 +88,7 @@ public final class Node implements AutoCloseable {
 
   public void start() {
     subscription = bus.subscribe(workers::onEvent);
+    commits.start();
     workers.start();
     scheduler.start();
     every(settings.heartbeatInterval(), workers::heartbeat, "heartbeat");
@@ -129,6 +133,7 @@ public final class Node implements AutoCloseable {
     try {
       scheduler.stop();
       workers.drain(settings.shutdownGrace());
+      commits.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {

@@ -43,6 +43,7 @@ final class TaskRunner {
   private final PriceTable prices;
   private final MetricsRecorder metrics;
   private final ScheduledExecutorService timer;
+  private final GroupCommit commits;
 
   TaskRunner(
       Transitioner transitioner,
@@ -52,7 +53,8 @@ final class TaskRunner {
       RateLimiter rateLimiter,
       PriceTable prices,
       MetricsRecorder metrics,
-      ScheduledExecutorService timer) {
+      ScheduledExecutorService timer,
+      GroupCommit commits) {
     this.transitioner = transitioner;
     this.handlers = Map.copyOf(handlers);
     this.classifier = classifier;
@@ -61,6 +63,7 @@ final class TaskRunner {
     this.prices = prices;
     this.metrics = metrics;
     this.timer = timer;
+    this.commits = commits;
   }
 
   void run(TaskRun run) {
@@ -151,7 +154,7 @@ final class TaskRunner {
                   : AttemptOutcome.FATAL_FAILURE;
       Attempt record = record(task, end, outcome, c.toError(), model, usage, null);
       metrics.attempt(task.type(), outcome, runTime);
-      if (transitioner.fail(task, c, record).isEmpty()) {
+      if (commits.apply(transitioner.failure(task, c, record)).isEmpty()) {
         lost(task, null, model, usage, end);
       }
     }
@@ -173,7 +176,7 @@ final class TaskRunner {
         record(task, end, AttemptOutcome.SUCCEEDED, null, model, usage, result.output());
     metrics.attempt(task.type(), AttemptOutcome.SUCCEEDED, runTime);
     Optional<Task> done =
-        transitioner.apply(
+        commits.apply(
             new TaskUpdate(task, next, record, "attempt " + task.attempt() + " succeeded"));
     if (done.isEmpty()) {
       lost(task, result, model, usage, end);
@@ -190,8 +193,7 @@ final class TaskRunner {
             .updatedAt(end)
             .noLease()
             .build();
-    transitioner.apply(
-        new TaskUpdate(task, next, null, "released by shutdown of " + task.leaseOwner()));
+    commits.apply(new TaskUpdate(task, next, null, "released by shutdown of " + task.leaseOwner()));
   }
 
   /**

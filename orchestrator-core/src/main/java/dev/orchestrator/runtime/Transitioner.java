@@ -79,9 +79,47 @@ public final class Transitioner {
    * @return the stored new value, or empty when another writer changed the task first
    */
   public Optional<Task> apply(TaskUpdate update) {
-    Optional<Task> stored = store.update(update);
-    stored.ifPresent(t -> after(update.event(), t));
-    return stored;
+    return applyAll(List.of(update)).get(0);
+  }
+
+  /**
+   * Applies several changes through one store call ({@link TaskStore#updateAll}), then carries out
+   * the consequences of those that won.
+   *
+   * @return for each update, in order, the stored new value or empty
+   */
+  public List<Optional<Task>> applyAll(List<TaskUpdate> updates) {
+    List<Optional<Task>> results =
+        updates.size() == 1 ? List.of(store.update(updates.get(0))) : store.updateAll(updates);
+    carryOut(updates, results);
+    return results;
+  }
+
+  /**
+   * What follows applied changes: their events reach the bus and metrics, QUEUED tasks the queue
+   * (in one offer), SCHEDULED ones wake the scheduler, PENDING ones are checked for release, and
+   * the PENDING children of tasks that ended are released or cancelled (in one store read).
+   */
+  public void carryOut(List<TaskUpdate> updates, List<Optional<Task>> results) {
+    List<Task> queued = new ArrayList<>();
+    List<UUID> ended = new ArrayList<>();
+    for (int i = 0; i < updates.size(); i++) {
+      Optional<Task> stored = results.get(i);
+      if (stored.isEmpty()) {
+        continue;
+      }
+      Task task = stored.get();
+      publish(updates.get(i).event());
+      switch (task.status()) {
+        case QUEUED -> queued.add(task);
+        case SCHEDULED -> scheduledHook.accept(task.runAt());
+        case PENDING -> releaseIfReady(task);
+        case COMPLETED, FAILED, CANCELLED -> ended.add(task.id());
+        default -> {}
+      }
+    }
+    offer(queued);
+    releaseChildren(ended);
   }
 
   /**
@@ -104,18 +142,6 @@ public final class Transitioner {
       if (t.status() == TaskStatus.PENDING) {
         releaseIfReady(t);
       }
-    }
-  }
-
-  private void after(TaskEvent event, Task task) {
-    publish(event);
-    switch (task.status()) {
-      case QUEUED -> queue.offer(List.of(task));
-      case SCHEDULED -> scheduledHook.accept(task.runAt());
-      case PENDING -> releaseIfReady(task);
-      case COMPLETED -> releaseChildren(task.id());
-      case FAILED, CANCELLED -> releaseChildren(task.id());
-      default -> {}
     }
   }
 
@@ -185,6 +211,11 @@ public final class Transitioner {
    * and the budget allows, FAILED otherwise.
    */
   public Optional<Task> fail(Task running, Classification failure, Attempt record) {
+    return apply(failure(running, failure, record));
+  }
+
+  /** The change {@link #fail} applies: to retry after backoff, or to FAILED. */
+  public TaskUpdate failure(Task running, Classification failure, Attempt record) {
     Instant now = clock.now();
     TaskError error = failure.toError();
     Task.Builder next =
@@ -215,7 +246,7 @@ public final class Transitioner {
               ? "attempts exhausted (" + running.maxAttempts() + "): " + error.kind()
               : "fatal: " + error.kind();
     }
-    return apply(new TaskUpdate(running, next.build(), record, reason));
+    return new TaskUpdate(running, next.build(), record, reason);
   }
 
   /** The reaper's move: the lease of a RUNNING task expired, so its attempt is over. */
@@ -242,12 +273,10 @@ public final class Transitioner {
         null);
   }
 
-  /** Re-evaluates the PENDING children of a task that reached a terminal status. */
-  public void releaseChildren(UUID parentId) {
-    for (Task child : store.children(parentId)) {
-      if (child.status() == TaskStatus.PENDING) {
-        releaseIfReady(child);
-      }
+  /** Re-evaluates the PENDING children of tasks that reached a terminal status. */
+  private void releaseChildren(List<UUID> parentIds) {
+    if (!parentIds.isEmpty()) {
+      store.pendingChildren(parentIds).forEach(this::releaseIfReady);
     }
   }
 

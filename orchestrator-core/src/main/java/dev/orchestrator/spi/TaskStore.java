@@ -45,6 +45,22 @@ public interface TaskStore extends AutoCloseable {
   Optional<Task> update(TaskUpdate update);
 
   /**
+   * Applies several changes, each its own compare-and-set, in as few round trips as the store can
+   * (a database: one transaction). This is the group commit of attempt endings: under load many
+   * workers' results share one write.
+   *
+   * @return for each update, in order, the stored new value or empty where its compare-and-set
+   *     failed
+   */
+  default List<Optional<Task>> updateAll(List<TaskUpdate> updates) {
+    List<Optional<Task>> results = new java.util.ArrayList<>(updates.size());
+    for (TaskUpdate u : updates) {
+      results.add(update(u));
+    }
+    return results;
+  }
+
+  /**
    * Claims these tasks if they are still QUEUED: each becomes RUNNING with its attempt incremented,
    * {@code startedAt = lease.now()} and the lease set. Ids that are not QUEUED are skipped.
    *
@@ -87,8 +103,8 @@ public interface TaskStore extends AutoCloseable {
    */
   List<Task> stale(dev.orchestrator.TaskStatus status, Instant before, int limit);
 
-  /** The tasks that list {@code parentId} among their parents. */
-  List<Task> children(UUID parentId);
+  /** The PENDING tasks that list any of these tasks among their parents, each once. */
+  List<Task> pendingChildren(Collection<UUID> parentIds);
 
   /** A page of tasks matching the query, newest first, by keyset on id. */
   Page<Task> query(TaskQuery query);

@@ -2,36 +2,24 @@ package dev.orchestrator.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.orchestrator.Lineage;
 import dev.orchestrator.Orchestrator;
-import dev.orchestrator.Page;
 import dev.orchestrator.Task;
-import dev.orchestrator.TaskQuery;
 import dev.orchestrator.TaskSpec;
 import dev.orchestrator.TaskStatus;
-import dev.orchestrator.UsageTotal;
 import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.AttemptOutcome;
-import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.memory.InMemoryEventBus;
 import dev.orchestrator.memory.InMemoryTaskQueue;
 import dev.orchestrator.memory.InMemoryTaskStore;
 import dev.orchestrator.retry.RetryPolicy;
 import dev.orchestrator.spi.HandlerResult;
-import dev.orchestrator.spi.Lease;
 import dev.orchestrator.spi.ManualClock;
 import dev.orchestrator.spi.TaskStore;
-import dev.orchestrator.spi.TaskUpdate;
+import dev.orchestrator.testing.DelegatingTaskStore;
 import dev.orchestrator.testing.Waits;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -45,132 +33,19 @@ class CrashRecoveryTest {
   private static final Duration LEASE = Duration.ofSeconds(30);
 
   /** A store whose every call fails while {@link #cut} is set: the node behind it is gone. */
-  static final class CuttableStore implements TaskStore {
-    private final TaskStore delegate;
+  static final class CuttableStore extends DelegatingTaskStore {
     volatile boolean cut;
 
     CuttableStore(TaskStore delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
-    private <T> T call(Supplier<T> op) {
+    @Override
+    protected <T> T call(Supplier<T> op) {
       if (cut) {
         throw new IllegalStateException("connection to the store lost");
       }
       return op.get();
-    }
-
-    @Override
-    public List<Task> insert(List<Task> tasks) {
-      return call(() -> delegate.insert(tasks));
-    }
-
-    @Override
-    public Optional<Task> get(UUID id) {
-      return call(() -> delegate.get(id));
-    }
-
-    @Override
-    public List<Task> getAll(Collection<UUID> ids) {
-      return call(() -> delegate.getAll(ids));
-    }
-
-    @Override
-    public Optional<Task> update(TaskUpdate u) {
-      return call(() -> delegate.update(u));
-    }
-
-    @Override
-    public List<Task> claim(Collection<UUID> ids, Lease l) {
-      return call(() -> delegate.claim(ids, l));
-    }
-
-    @Override
-    public List<Task> claimNext(int n, Lease l) {
-      return call(() -> delegate.claimNext(n, l));
-    }
-
-    @Override
-    public Set<UUID> renewLeases(String o, Collection<UUID> ids, Instant e) {
-      return call(() -> delegate.renewLeases(o, ids, e));
-    }
-
-    @Override
-    public List<Task> expiredLeases(Instant now, int n) {
-      return call(() -> delegate.expiredLeases(now, n));
-    }
-
-    @Override
-    public List<Task> promoteDue(Instant now, int n) {
-      return call(() -> delegate.promoteDue(now, n));
-    }
-
-    @Override
-    public Optional<Instant> nextRunAt() {
-      return call(delegate::nextRunAt);
-    }
-
-    @Override
-    public List<Task> stale(TaskStatus s, Instant b, int n) {
-      return call(() -> delegate.stale(s, b, n));
-    }
-
-    @Override
-    public List<Task> children(UUID id) {
-      return call(() -> delegate.children(id));
-    }
-
-    @Override
-    public Page<Task> query(TaskQuery q) {
-      return call(() -> delegate.query(q));
-    }
-
-    @Override
-    public List<Attempt> attempts(UUID id) {
-      return call(() -> delegate.attempts(id));
-    }
-
-    @Override
-    public void attachLateResult(Attempt a) {
-      call(
-          () -> {
-            delegate.attachLateResult(a);
-            return null;
-          });
-    }
-
-    @Override
-    public List<TaskEvent> events(UUID id) {
-      return call(() -> delegate.events(id));
-    }
-
-    @Override
-    public void appendEvent(TaskEvent e) {
-      call(
-          () -> {
-            delegate.appendEvent(e);
-            return null;
-          });
-    }
-
-    @Override
-    public List<Lineage.Edge> lineage(UUID id) {
-      return call(() -> delegate.lineage(id));
-    }
-
-    @Override
-    public long purgeTerminal(Instant c, int n) {
-      return call(() -> delegate.purgeTerminal(c, n));
-    }
-
-    @Override
-    public Map<TaskStatus, Long> countByStatus() {
-      return call(delegate::countByStatus);
-    }
-
-    @Override
-    public List<UsageTotal> usageTotals(String o) {
-      return call(() -> delegate.usageTotals(o));
     }
   }
 

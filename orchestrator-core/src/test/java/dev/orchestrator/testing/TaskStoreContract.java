@@ -197,6 +197,44 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void updateAllAppliesEachCompareAndSetOnItsOwn() {
+    List<Task> tasks =
+        store.insert(List.of(TestTasks.queued(), TestTasks.queued(), TestTasks.queued()));
+    List<Task> running = store.claim(tasks.stream().map(Task::id).toList(), lease("a", T0));
+    Task stale = running.get(1).toBuilder().version(99).build();
+    Instant end = T0.plusSeconds(1);
+    List<TaskUpdate> updates = new ArrayList<>();
+    for (Task t : List.of(running.get(0), stale, running.get(2))) {
+      Task done =
+          t.toBuilder()
+              .status(TaskStatus.COMPLETED)
+              .output("out " + t.id())
+              .updatedAt(end)
+              .finishedAt(end)
+              .noLease()
+              .build();
+      Attempt rec =
+          new Attempt(
+              t.id(), 1, "a", T0, end, AttemptOutcome.SUCCEEDED, null, null, null, done.output());
+      updates.add(new TaskUpdate(t, done, rec, "done"));
+    }
+    List<Optional<Task>> results = store.updateAll(updates);
+    assertEquals(3, results.size());
+    assertTrue(results.get(0).isPresent());
+    assertTrue(results.get(1).isEmpty(), "a stale version must lose");
+    assertTrue(results.get(2).isPresent());
+    assertEquals(results.get(2).get(), store.get(running.get(2).id()).orElseThrow());
+    assertEquals(2, results.get(0).get().version());
+    assertEquals(TaskStatus.RUNNING, store.get(running.get(1).id()).orElseThrow().status());
+    assertEquals(List.of(), store.attempts(running.get(1).id()));
+    assertEquals(1, store.attempts(running.get(2).id()).size());
+    TaskEvent last =
+        store.events(running.get(0).id()).get(store.events(running.get(0).id()).size() - 1);
+    assertEquals(TaskStatus.COMPLETED, last.to());
+    assertEquals(List.of(), store.updateAll(List.of()));
+  }
+
+  @Test
   void updateWithAStaleVersionFails() {
     Task t = insert(TestTasks.queued());
     Task stale = t.toBuilder().version(5).build();
@@ -491,7 +529,15 @@ public abstract class TaskStoreContract {
     Task mid = insert(TestTasks.pending(root));
     Task leaf = insert(TestTasks.pending(mid, other));
     insert(TestTasks.queued()); // unrelated
-    assertEquals(List.of(mid.id()), store.children(root.id()).stream().map(Task::id).toList());
+    assertEquals(
+        List.of(mid.id()),
+        store.pendingChildren(List.of(root.id())).stream().map(Task::id).toList());
+    assertEquals(
+        Set.of(mid.id(), leaf.id()),
+        Set.copyOf(
+            store.pendingChildren(List.of(root.id(), mid.id(), other.id())).stream()
+                .map(Task::id)
+                .toList()));
     Set<Lineage.Edge> expected =
         Set.of(
             new Lineage.Edge(root.id(), mid.id()),

@@ -1,0 +1,156 @@
+package dev.orchestrator.testing;
+
+import dev.orchestrator.Lineage;
+import dev.orchestrator.Page;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskQuery;
+import dev.orchestrator.TaskStatus;
+import dev.orchestrator.UsageTotal;
+import dev.orchestrator.lifecycle.Attempt;
+import dev.orchestrator.lifecycle.TaskEvent;
+import dev.orchestrator.spi.Lease;
+import dev.orchestrator.spi.TaskStore;
+import dev.orchestrator.spi.TaskUpdate;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * A store that passes every call to another through {@link #call}: tests override it (or single
+ * methods) to cut the link to the store, count calls or hold them.
+ */
+public class DelegatingTaskStore implements TaskStore {
+  protected final TaskStore delegate;
+
+  public DelegatingTaskStore(TaskStore delegate) {
+    this.delegate = delegate;
+  }
+
+  /** Runs one call to the delegate; the place to intercept them all. */
+  protected <T> T call(Supplier<T> op) {
+    return op.get();
+  }
+
+  @Override
+  public List<Task> insert(List<Task> tasks) {
+    return call(() -> delegate.insert(tasks));
+  }
+
+  @Override
+  public Optional<Task> get(UUID id) {
+    return call(() -> delegate.get(id));
+  }
+
+  @Override
+  public List<Task> getAll(Collection<UUID> ids) {
+    return call(() -> delegate.getAll(ids));
+  }
+
+  @Override
+  public Optional<Task> update(TaskUpdate u) {
+    return call(() -> delegate.update(u));
+  }
+
+  @Override
+  public List<Task> claim(Collection<UUID> ids, Lease l) {
+    return call(() -> delegate.claim(ids, l));
+  }
+
+  @Override
+  public List<Task> claimNext(int n, Lease l) {
+    return call(() -> delegate.claimNext(n, l));
+  }
+
+  @Override
+  public Set<UUID> renewLeases(String o, Collection<UUID> ids, Instant e) {
+    return call(() -> delegate.renewLeases(o, ids, e));
+  }
+
+  @Override
+  public List<Task> expiredLeases(Instant now, int n) {
+    return call(() -> delegate.expiredLeases(now, n));
+  }
+
+  @Override
+  public List<Task> promoteDue(Instant now, int n) {
+    return call(() -> delegate.promoteDue(now, n));
+  }
+
+  @Override
+  public Optional<Instant> nextRunAt() {
+    return call(delegate::nextRunAt);
+  }
+
+  @Override
+  public List<Task> stale(TaskStatus s, Instant b, int n) {
+    return call(() -> delegate.stale(s, b, n));
+  }
+
+  @Override
+  public List<Task> pendingChildren(Collection<UUID> ids) {
+    return call(() -> delegate.pendingChildren(ids));
+  }
+
+  @Override
+  public Page<Task> query(TaskQuery q) {
+    return call(() -> delegate.query(q));
+  }
+
+  @Override
+  public List<Attempt> attempts(UUID id) {
+    return call(() -> delegate.attempts(id));
+  }
+
+  @Override
+  public void attachLateResult(Attempt a) {
+    call(
+        () -> {
+          delegate.attachLateResult(a);
+          return null;
+        });
+  }
+
+  @Override
+  public List<TaskEvent> events(UUID id) {
+    return call(() -> delegate.events(id));
+  }
+
+  @Override
+  public void appendEvent(TaskEvent e) {
+    call(
+        () -> {
+          delegate.appendEvent(e);
+          return null;
+        });
+  }
+
+  @Override
+  public List<Lineage.Edge> lineage(UUID id) {
+    return call(() -> delegate.lineage(id));
+  }
+
+  @Override
+  public long purgeTerminal(Instant c, int n) {
+    return call(() -> delegate.purgeTerminal(c, n));
+  }
+
+  @Override
+  public Map<TaskStatus, Long> countByStatus() {
+    return call(delegate::countByStatus);
+  }
+
+  @Override
+  public List<UsageTotal> usageTotals(String o) {
+    return call(() -> delegate.usageTotals(o));
+  }
+
+  @Override
+  public List<Optional<Task>> updateAll(List<TaskUpdate> updates) {
+    return call(() -> delegate.updateAll(updates));
+  }
+}
