@@ -173,13 +173,24 @@ final class WorkerPool {
     }
   }
 
-  /** Renews the leases of every attempt on this node in one store call; stops those it lost. */
+  /**
+   * Renews the leases of every attempt on this node in one store call; stops those it lost. An
+   * attempt already stopped (cancelled, timed out) is not renewed: if its handler ignores the
+   * interrupt, the lease runs out and the reaper moves the task on.
+   */
   void heartbeat() {
-    if (running.isEmpty()) {
+    Set<UUID> live = new java.util.HashSet<>();
+    running.forEach(
+        (id, run) -> {
+          if (!run.isStopped()) {
+            live.add(id);
+          }
+        });
+    if (live.isEmpty()) {
       return;
     }
     Instant expiry = transitioner.clock().now().plus(settings.leaseDuration());
-    Set<UUID> lost = store.renewLeases(settings.nodeId(), Set.copyOf(running.keySet()), expiry);
+    Set<UUID> lost = store.renewLeases(settings.nodeId(), live, expiry);
     for (UUID id : lost) {
       TaskRun run = running.get(id);
       if (run != null && run.stop(StopReason.LEASE_LOST)) {

@@ -18,8 +18,12 @@ import dev.orchestrator.spi.TaskStore;
 import dev.orchestrator.testing.DelegatingTaskStore;
 import dev.orchestrator.testing.Waits;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -150,6 +154,87 @@ class CrashRecoveryTest {
       wakeA.countDown();
       a.close();
       b.close();
+    }
+  }
+
+  @Test
+  void aHandlerThatIgnoresItsTimeoutIsNoLongerRenewedAndTheTaskMovesOn() throws Exception {
+    ManualClock clock = ManualClock.startingNow();
+    CountDownLatch letStubbornGo = new CountDownLatch(1);
+    CountDownLatch letSteadyGo = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger stubbornCalls =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean interrupted =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    List<Set<UUID>> renewals = new java.util.concurrent.CopyOnWriteArrayList<>();
+    InMemoryTaskStore memory = new InMemoryTaskStore();
+    DelegatingTaskStore store =
+        new DelegatingTaskStore(memory) {
+          @Override
+          public Set<UUID> renewLeases(String owner, Collection<UUID> ids, Instant expiresAt) {
+            renewals.add(Set.copyOf(ids));
+            return super.renewLeases(owner, ids, expiresAt);
+          }
+        };
+    try (Orchestrator node =
+        Orchestrator.builder()
+            .store(store)
+            .clock(clock)
+            .workers(2)
+            .leaseDuration(LEASE)
+            .heartbeatInterval(Duration.ofMillis(20))
+            .reaperInterval(Duration.ofMillis(20))
+            .pollInterval(Duration.ofMillis(20))
+            .shutdownGrace(Duration.ZERO)
+            .defaultRetryPolicy(RetryPolicy.fixed(Duration.ZERO))
+            .handler(
+                "steady",
+                ctx -> {
+                  letSteadyGo.await();
+                  return HandlerResult.of("steady");
+                })
+            .handler(
+                "stubborn",
+                ctx -> {
+                  if (stubbornCalls.incrementAndGet() > 1) {
+                    return HandlerResult.of("second attempt");
+                  }
+                  while (true) { // deaf to interrupts: the timeout cannot stop it
+                    try {
+                      letStubbornGo.await();
+                      return HandlerResult.of("too late");
+                    } catch (InterruptedException e) {
+                      interrupted.set(true);
+                    }
+                  }
+                })
+            .build()
+            .start()) {
+      Task steady = node.submit(TaskSpec.builder().type("steady").build());
+      Task stubborn =
+          node.submit(TaskSpec.builder().type("stubborn").timeout(Duration.ofMillis(50)).build());
+      Waits.until("the timeout interrupted the stubborn handler", WAIT, interrupted::get);
+      int before = renewals.size();
+      Waits.until(
+          "a heartbeat that renews the steady task alone",
+          WAIT,
+          () ->
+              renewals.subList(before, renewals.size()).stream()
+                  .anyMatch(ids -> ids.contains(steady.id()) && !ids.contains(stubborn.id())));
+      letSteadyGo.countDown();
+      node.await(steady.id()).get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+
+      clock.advance(LEASE.plusSeconds(1)); // the stubborn attempt's lease runs out
+      Task done =
+          node.await(stubborn.id()).get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals("second attempt", done.output());
+      letStubbornGo.countDown();
+      List<Attempt> attempts = node.attempts(stubborn.id());
+      assertEquals(AttemptOutcome.LEASE_EXPIRED, attempts.get(0).outcome());
+      assertEquals(AttemptOutcome.SUCCEEDED, attempts.get(1).outcome());
+    } finally {
+      letStubbornGo.countDown();
+      letSteadyGo.countDown();
     }
   }
 }
