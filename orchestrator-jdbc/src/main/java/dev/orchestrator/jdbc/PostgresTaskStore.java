@@ -18,7 +18,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -29,6 +31,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
@@ -41,12 +44,13 @@ import javax.sql.DataSource;
  * }</pre>
  *
  * <p>Every status change is one statement: a compare-and-set {@code UPDATE ... WHERE id = ? AND
- * status = ? AND version = ?} with the event (and the attempt record it ends) written by
- * data-modifying CTEs of the same statement. Claims pick rows with {@code FOR UPDATE SKIP LOCKED},
- * so nodes claiming at once never wait for, nor take, each other's tasks. A batch insert is one
- * transaction of one multi-row statement per {@value #INSERT_CHUNK} tasks. Writes that leave a task
- * QUEUED notify the channel {@code <prefix>tasks_queued}, which {@link PostgresWorkSource} listens
- * on.
+ * status = ? AND version = ?} that writes the event (and the attempt record it ends) in the same
+ * statement. {@link #updateAll}, the group commit of attempt endings, sends that statement for
+ * every update as one pipelined JDBC batch in one transaction. Claims pick rows with {@code FOR
+ * UPDATE SKIP LOCKED}, so nodes claiming at once never wait for, nor take, each other's tasks. A
+ * batch insert is one transaction of one multi-row statement per {@value #INSERT_CHUNK} tasks.
+ * Writes that leave a task QUEUED notify the channel {@code <prefix>tasks_queued}, which {@link
+ * PostgresWorkSource} listens on.
  *
  * <p>Text is stored exactly, except what PostgreSQL cannot hold: a task with U+0000 or an unpaired
  * surrogate in any text is refused with {@link dev.orchestrator.InvalidTaskException} ({@code
@@ -56,6 +60,11 @@ import javax.sql.DataSource;
 public final class PostgresTaskStore implements TaskStore {
   /** Tasks per statement of a batch insert. */
   public static final int INSERT_CHUNK = 1000;
+
+  /** PostgreSQL's order of uuids (unsigned, byte by byte), which {@link UUID#compareTo} is not. */
+  private static final Comparator<UUID> UUID_ORDER =
+      Comparator.comparing(UUID::getMostSignificantBits, Long::compareUnsigned)
+          .thenComparing(UUID::getLeastSignificantBits, Long::compareUnsigned);
 
   private static final Comparator<Task> IDEMPOTENCY_ORDER =
       Comparator.comparing(Task::owner)
@@ -192,9 +201,70 @@ public final class PostgresTaskStore implements TaskStore {
 
   @Override
   public Optional<Task> update(TaskUpdate u) {
+    Write w = write(0, u);
+    int changed =
+        refusingSecondRecords(
+            "attempt " + (u.attempt() == null ? "" : u.attempt().number() + " ") + "of " + w.id(),
+            () -> jdbc.update(sql.update, w.params()));
+    return w.result(changed);
+  }
+
+  /**
+   * Applies the updates in one transaction: one JDBC batch of the statement {@link #update} runs,
+   * which the driver pipelines instead of waiting for each. Each update is its own compare-and-set:
+   * a loser writes nothing and does not stop the others. An error of the database rolls the whole
+   * batch back. The updates run in the order of their task ids (several of one task keep their
+   * order among themselves), so batches racing on the same tasks lock them in one order and cannot
+   * deadlock.
+   */
+  @Override
+  public List<Optional<Task>> updateAll(List<TaskUpdate> updates) {
+    if (updates.size() <= 1) {
+      return updates.stream().map(this::update).toList(); // one statement, no transaction
+    }
+    List<Write> writes = new ArrayList<>(updates.size());
+    for (int i = 0; i < updates.size(); i++) {
+      writes.add(write(i, updates.get(i)));
+    }
+    writes.sort(Comparator.comparing(Write::id, UUID_ORDER)); // stable
+    List<Object[]> params = writes.stream().map(Write::params).toList();
+    int[] counts =
+        refusingSecondRecords(
+            "an attempt of the batch",
+            () -> jdbc.inTransaction(c -> Jdbc.batch(c, sql.update, params)));
+    List<Optional<Task>> results = new ArrayList<>(Collections.nCopies(updates.size(), null));
+    for (int k = 0; k < writes.size(); k++) {
+      results.set(writes.get(k).index(), writes.get(k).result(counts[k]));
+    }
+    return Collections.unmodifiableList(results);
+  }
+
+  /**
+   * An update ready to run: the value it stores and the parameters of {@link Statements#update}.
+   *
+   * @param index the update's place in its batch
+   */
+  private record Write(int index, Task next, Object[] params) {
+    UUID id() {
+      return next.id();
+    }
+
+    /** The outcome, from the statement's update count (that of the event it writes). */
+    Optional<Task> result(int updateCount) {
+      return switch (updateCount) {
+        case 1 -> Optional.of(next);
+        case 0 -> Optional.empty();
+        default ->
+            throw new IllegalStateException(
+                "update of " + next.id() + " reported an update count of " + updateCount);
+      };
+    }
+  }
+
+  private static Write write(int index, TaskUpdate u) {
     Task next =
         TaskRows.normalize(u.next().toBuilder().version(u.expected().version() + 1).build());
-    TaskRows.checkStorable(next, 0);
+    TaskRows.checkStorable(next, index);
     TaskEvent event = u.event();
     TaskRows.checkStorable(event);
     List<Object> params = new ArrayList<>();
@@ -206,25 +276,27 @@ public final class PostgresTaskStore implements TaskStore {
       }
     }
     params.addAll(List.of(u.expected().id(), u.expected().status(), u.expected().version()));
-    params.addAll(
-        java.util.Arrays.asList(
-            event.from(), event.to(), event.at(), event.attempt(), event.reason()));
-    if (u.attempt() != null) {
+    if (u.attempt() == null) {
+      params.addAll(Collections.nCopies(TaskRows.ATTEMPT_COLUMNS.size(), null));
+    } else {
       TaskRows.checkStorable(u.attempt());
-      params.addAll(java.util.Arrays.asList(TaskRows.values(u.attempt())));
+      params.addAll(Arrays.asList(TaskRows.values(u.attempt())));
     }
+    params.addAll(
+        Arrays.asList(event.from(), event.to(), event.at(), event.attempt(), event.reason()));
+    return new Write(index, next, params.toArray());
+  }
+
+  /**
+   * Runs updates, turning a second record of one attempt, which the database refuses, into the
+   * caller's error.
+   */
+  private <T> T refusingSecondRecords(String attempt, Supplier<T> updates) {
     try {
-      int changed =
-          jdbc.query(
-                  u.attempt() == null ? sql.update : sql.updateWithAttempt,
-                  rs -> 1,
-                  params.toArray())
-              .size();
-      return changed == 1 ? Optional.of(next) : Optional.empty();
+      return updates.get();
     } catch (StoreException e) {
       if (e.violates(tablePrefix + "attempts_pkey")) {
-        throw new IllegalStateException(
-            "attempt " + u.attempt().number() + " of " + next.id() + " already has a record", e);
+        throw new IllegalStateException(attempt + " already has a record: " + e.getMessage(), e);
       }
       throw e;
     }
@@ -268,8 +340,8 @@ public final class PostgresTaskStore implements TaskStore {
             sql.renewLeases,
             rs -> rs.getObject(1, UUID.class),
             ids.toArray(UUID[]::new),
-            expiresAt,
-            owner));
+            owner,
+            expiresAt));
   }
 
   @Override
@@ -357,8 +429,11 @@ public final class PostgresTaskStore implements TaskStore {
   }
 
   @Override
-  public List<Task> children(UUID parentId) {
-    return jdbc.query(sql.children, TaskRows::task, parentId);
+  public List<Task> pendingChildren(Collection<UUID> parentIds) {
+    if (parentIds.isEmpty()) {
+      return List.of();
+    }
+    return jdbc.query(sql.pendingChildren, TaskRows::task, (Object) parentIds.toArray(UUID[]::new));
   }
 
   @Override

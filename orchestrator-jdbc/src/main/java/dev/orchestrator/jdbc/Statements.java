@@ -9,10 +9,10 @@ import java.util.stream.Collectors;
 
 /**
  * Every statement the store issues, rendered once for its table prefix. Each status change is one
- * statement: the compare-and-set UPDATE and the INSERTs of its event (and attempt record) are
- * data-modifying CTEs of the same statement, so they commit together without a round trip each. A
- * statement that can leave a task QUEUED calls {@code pg_notify} on {@link #channel} in the same
- * statement, so listeners hear of it when, and only if, it commits.
+ * statement: the compare-and-set UPDATE and the INSERTs of its event (and attempt record) are parts
+ * of the same statement, so they commit together without a round trip each. A statement that can
+ * leave a task QUEUED calls {@code pg_notify} on {@link #channel} in the same statement, so
+ * listeners hear of it when, and only if, it commits.
  */
 final class Statements {
   /** Where the columns of a multi-row insert come from: one text array per column. */
@@ -44,24 +44,27 @@ final class Statements {
          AND md5(t.idempotency_key) = md5(k.idempotency_key)
          AND t.idempotency_key = k.idempotency_key""";
 
-  /** The compare-and-set; {@code %s} is the optional attempt-record CTE. */
+  /**
+   * The compare-and-set of one task with its event and the attempt record it ends. The attempt's
+   * parameters are all null when the update ends none: its row then matches no updated task. The
+   * statement returns no rows: its update count, that of the event INSERT, is 1 exactly when the
+   * compare-and-set won, so one statement serves a single update and a JDBC batch of them alike (a
+   * batched statement cannot return rows). The notification ({@code %s} of the RETURNING list) is
+   * raised there because PostgreSQL evaluates a data-modifying CTE's RETURNING for every row it
+   * changes, whether or not the rest of the statement reads it.
+   */
   private static final String UPDATE =
       """
       WITH updated AS (
         UPDATE ${prefix}tasks SET %s, version = version + 1
          WHERE id = ? AND status = ? AND version = ?
-        RETURNING id, status),
-      logged AS (
-        INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason)
-        SELECT id, ?::text, ?::text, ?::timestamptz, ?::int, ?::text FROM updated)%s
-      SELECT id, %s FROM updated""";
-
-  private static final String ATTEMPT_CTE =
-      """
-      ,
+        RETURNING id, %s AS notified),
       recorded AS (
         INSERT INTO ${prefix}attempts (%s)
-        SELECT %s FROM updated)""";
+        SELECT * FROM (VALUES (%s)) AS a(%s)
+         WHERE a.task_id IN (SELECT id FROM updated))
+      INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason)
+      SELECT id, ?::text, ?::text, ?::timestamptz, ?::int, ?::text FROM updated""";
 
   /**
    * Claims the candidates (a SELECT ... FOR UPDATE SKIP LOCKED, {@code %s}) with their events in
@@ -107,14 +110,22 @@ final class Statements {
         SELECT id, 'SCHEDULED', 'QUEUED', updated_at, attempt, 'due' FROM promoted)
       SELECT *, %s FROM promoted ORDER BY run_at, id""";
 
-  /** Renews what it can and returns the ids it could not renew. */
+  /**
+   * Renews what it can and returns the ids it could not renew. The rows are locked in id order, the
+   * order {@code updateAll} takes them in, so a renewal and a group commit of the same node's tasks
+   * cannot deadlock.
+   */
   private static final String RENEW_LEASES =
       """
       WITH ids AS (SELECT DISTINCT unnest(?::uuid[]) AS id),
+      locked AS (
+        SELECT t.id FROM ${prefix}tasks t
+         WHERE t.id IN (SELECT id FROM ids) AND t.status = 'RUNNING' AND t.lease_owner = ?
+         ORDER BY t.id FOR NO KEY UPDATE),
       renewed AS (
         UPDATE ${prefix}tasks t SET lease_expires_at = ?
-          FROM ids
-         WHERE t.id = ids.id AND t.status = 'RUNNING' AND t.lease_owner = ?
+          FROM locked
+         WHERE t.id = locked.id
         RETURNING t.id)
       SELECT id FROM ids WHERE id NOT IN (SELECT id FROM renewed)""";
 
@@ -135,10 +146,13 @@ final class Statements {
 
   private static final String GET_ALL = "SELECT * FROM ${prefix}tasks WHERE id = ANY(?)";
 
-  private static final String CHILDREN =
+  /** The PENDING children of any of the parents, each once (a semi-join on the edges). */
+  private static final String PENDING_CHILDREN =
       """
-      SELECT t.* FROM ${prefix}edges e JOIN ${prefix}tasks t ON t.id = e.child_id
-       WHERE e.parent_id = ? ORDER BY t.id""";
+      SELECT * FROM ${prefix}tasks
+       WHERE id IN (SELECT child_id FROM ${prefix}edges WHERE parent_id = ANY(?))
+         AND status = 'PENDING'
+       ORDER BY id""";
 
   private static final String ATTEMPTS =
       "SELECT * FROM ${prefix}attempts WHERE task_id = ? ORDER BY number";
@@ -203,7 +217,6 @@ final class Statements {
   final String insertTasks;
   final String byIdempotencyKey;
   final String update;
-  final String updateWithAttempt;
   final String claimNext;
   final String claimGiven;
   final String promoteDue;
@@ -213,7 +226,7 @@ final class Statements {
   final String stale;
   final String get;
   final String getAll;
-  final String children;
+  final String pendingChildren;
   final String attempts;
   final String attachLateResult;
   final String events;
@@ -246,15 +259,15 @@ final class Statements {
             .filter(c -> !c.name().equals("id") && !c.name().equals("version"))
             .map(Column::assignment)
             .collect(Collectors.joining(", "));
-    update = render(prefix, UPDATE.formatted(assignments, "", notify));
-    updateWithAttempt =
+    update =
         render(
             prefix,
             UPDATE.formatted(
                 assignments,
-                ATTEMPT_CTE.formatted(
-                    TaskRows.names(ATTEMPT_COLUMNS), repeatCasts(ATTEMPT_COLUMNS)),
-                notify));
+                notify,
+                TaskRows.names(ATTEMPT_COLUMNS),
+                repeatCasts(ATTEMPT_COLUMNS),
+                TaskRows.names(ATTEMPT_COLUMNS)));
     claimNext = render(prefix, CLAIM.formatted(NEXT_CANDIDATES));
     claimGiven = render(prefix, CLAIM.formatted(GIVEN_CANDIDATES));
     promoteDue = render(prefix, PROMOTE_DUE.formatted(notify));
@@ -264,7 +277,7 @@ final class Statements {
     stale = render(prefix, STALE);
     get = render(prefix, GET);
     getAll = render(prefix, GET_ALL);
-    children = render(prefix, CHILDREN);
+    pendingChildren = render(prefix, PENDING_CHILDREN);
     attempts = render(prefix, ATTEMPTS);
     attachLateResult = render(prefix, ATTACH_LATE_RESULT);
     events = render(prefix, EVENTS);

@@ -306,7 +306,7 @@ class PostgresStoreDataTest {
   }
 
   @Test
-  void lineageFollowsEdgesBothWays() {
+  void lineageAndPendingChildrenFollowTheEdges() {
     Task root = TestTasks.queued("root").build();
     Task a =
         TestTasks.queued("a")
@@ -326,23 +326,47 @@ class PostgresStoreDataTest {
             .parentIds(List.of(a.id(), b.id()))
             .rootId(root.id())
             .build();
+    Task released =
+        TestTasks.queued("released")
+            .status(TaskStatus.PENDING)
+            .parentIds(List.of(root.id()))
+            .rootId(root.id())
+            .build();
     Task unrelated = TestTasks.queued("other").build();
-    store.insert(List.of(root, a, b, join, unrelated));
+    store.insert(List.of(root, a, b, join, released, unrelated));
     Set<Lineage.Edge> all =
         Set.of(
             new Lineage.Edge(root.id(), a.id()),
             new Lineage.Edge(root.id(), b.id()),
+            new Lineage.Edge(root.id(), released.id()),
             new Lineage.Edge(a.id(), join.id()),
             new Lineage.Edge(b.id(), join.id()));
-    for (Task t : List.of(root, a, b, join)) {
+    for (Task t : List.of(root, a, b, join, released)) {
       assertEquals(all, Set.copyOf(store.lineage(t.id())), "from " + t.prompt());
     }
     assertEquals(List.of(), store.lineage(unrelated.id()));
     assertEquals(
+        Set.of(a.id(), b.id(), released.id()),
+        Set.copyOf(store.pendingChildren(List.of(root.id())).stream().map(Task::id).toList()));
+    // a child whose parents are done leaves PENDING, and pendingChildren no longer lists it
+    store
+        .update(
+            new TaskUpdate(
+                released, released.toBuilder().status(TaskStatus.QUEUED).build(), null, "ready"))
+        .orElseThrow();
+    assertEquals(
         Set.of(a.id(), b.id()),
-        Set.copyOf(store.children(root.id()).stream().map(Task::id).toList()));
-    assertEquals(2, store.query(TaskQuery.builder().parent(root.id()).build()).items().size());
-    assertEquals(4, store.query(TaskQuery.builder().root(root.id()).build()).items().size());
+        Set.copyOf(store.pendingChildren(List.of(root.id())).stream().map(Task::id).toList()));
+    // a child of several of the parents comes once
+    assertEquals(
+        List.of(join.id()),
+        store.pendingChildren(List.of(a.id(), b.id(), unrelated.id())).stream()
+            .map(Task::id)
+            .toList());
+    assertEquals(List.of(), store.pendingChildren(List.of(join.id(), released.id())));
+    assertEquals(List.of(), store.pendingChildren(List.of()));
+    assertEquals(3, store.query(TaskQuery.builder().parent(root.id()).build()).items().size());
+    assertEquals(5, store.query(TaskQuery.builder().root(root.id()).build()).items().size());
   }
 
   @Test

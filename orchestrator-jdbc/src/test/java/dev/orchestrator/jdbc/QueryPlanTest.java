@@ -78,12 +78,24 @@ class QueryPlanTest {
   }
 
   @Test
+  void updatesFindTheirTaskByKey() {
+    // the parameters of Statements.update: the SET list (all columns but id and version), the
+    // compare-and-set's three, the attempt record's, the event's five
+    int cas = TaskRows.TASK_COLUMNS.size() - 2;
+    Object[] params = new Object[cas + 3 + TaskRows.ATTEMPT_COLUMNS.size() + 5];
+    params[cas] = UUID.randomUUID();
+    params[cas + 1] = "RUNNING";
+    params[cas + 2] = 1L;
+    assertIndexed(sql.update, params);
+  }
+
+  @Test
   void schedulerReaperAndReconcilerUseIndexes() {
     Instant now = Instant.now();
     assertIndexed(sql.promoteDue, now.minusSeconds(3600), 100, now);
     assertIndexed(sql.nextRunAt);
     assertIndexed(sql.expiredLeases, now, 100);
-    assertIndexed(sql.renewLeases, new UUID[] {UUID.randomUUID()}, now, "node");
+    assertIndexed(sql.renewLeases, new UUID[] {UUID.randomUUID()}, "node", now);
     assertIndexed(sql.stale, "QUEUED", now.minusSeconds(3600), 100);
     assertIndexed(sql.purge, now.minusSeconds(3600), 500);
   }
@@ -94,7 +106,7 @@ class QueryPlanTest {
     assertIndexed(sql.get, id);
     assertIndexed(sql.getAll, (Object) new UUID[] {id});
     assertIndexed(sql.byIdempotencyKey, new String[] {"owner-1"}, new String[] {"key-10"});
-    assertIndexed(sql.children, id);
+    assertIndexed(sql.pendingChildren, (Object) new UUID[] {id, UUID.randomUUID()});
     assertIndexed(sql.lineage, id);
     assertIndexed(sql.attempts, id);
     assertIndexed(sql.events, id);
