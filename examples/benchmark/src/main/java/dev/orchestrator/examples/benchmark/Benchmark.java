@@ -1,5 +1,19 @@
 package dev.orchestrator.examples.benchmark;
 
+import static dev.orchestrator.examples.benchmark.Workload.BATCH;
+import static dev.orchestrator.examples.benchmark.Workload.DEFAULT_URL;
+import static dev.orchestrator.examples.benchmark.Workload.LATENCY_SAMPLES;
+import static dev.orchestrator.examples.benchmark.Workload.LATENCY_WARM_UP;
+import static dev.orchestrator.examples.benchmark.Workload.POOL_SIZE;
+import static dev.orchestrator.examples.benchmark.Workload.RUN_TASKS;
+import static dev.orchestrator.examples.benchmark.Workload.SUBMIT_TASKS;
+import static dev.orchestrator.examples.benchmark.Workload.SUBMIT_WARM_UP;
+import static dev.orchestrator.examples.benchmark.Workload.WORKERS;
+import static dev.orchestrator.examples.benchmark.Workload.p50p99;
+import static dev.orchestrator.examples.benchmark.Workload.print;
+import static dev.orchestrator.examples.benchmark.Workload.seconds;
+import static dev.orchestrator.examples.benchmark.Workload.sleep;
+
 import dev.orchestrator.Orchestrator;
 import dev.orchestrator.Task;
 import dev.orchestrator.TaskSpec;
@@ -12,9 +26,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,22 +42,18 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Run it with {@code ./mvnw -q -pl examples/benchmark -am install -DskipTests && ./mvnw -q -pl
  * examples/benchmark exec:java -Dexec.args="jdbc:postgresql://127.0.0.1:5432/test?user=postgres"}.
- * It works on tables prefixed {@code bench_}, dropped before and after each phase.
+ * It works on tables prefixed {@code bench_}, dropped before and after each phase. {@link
+ * PeerBenchmark} runs the same phases (sizes in {@link Workload}) on db-scheduler and JobRunr.
  */
 public final class Benchmark {
-  private static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
   private static final String PREFIX = "bench_";
-  private static final int SUBMIT_TASKS = 50_000;
-  private static final int RUN_TASKS = 20_000;
-  private static final int BATCH = 1_000;
-  private static final int WORKERS = 8;
-  private static final int LATENCY_SAMPLES = 500;
 
   private Benchmark() {}
 
   public static void main(String[] args) throws Exception {
     String url = args.length > 0 ? args[0] : DEFAULT_URL;
     List<String[]> rows = new ArrayList<>();
+    rows.add(row("measure (PostgreSQL store + work source)", "result"));
 
     double submitRate = withNode(url, false, Benchmark::batchSubmitRate);
     rows.add(
@@ -60,18 +68,13 @@ public final class Benchmark {
             "%,.0f tasks/s".formatted(runRate)));
 
     long[] latencies = withNode(url, true, Benchmark::singleTaskLatencies);
-    rows.add(
-        row(
-            "submit to start, single tasks (" + LATENCY_SAMPLES + ")",
-            "p50 %.1f ms, p99 %.1f ms"
-                .formatted(
-                    percentile(latencies, 50) / 1000.0, percentile(latencies, 99) / 1000.0)));
+    rows.add(row("submit to start, single tasks (" + LATENCY_SAMPLES + ")", p50p99(latencies)));
 
     print(rows);
   }
 
   private static double batchSubmitRate(Orchestrator node, PostgresTaskStore store) {
-    submit(node, 2_000, "warm-up"); // JIT and server-side plans
+    submit(node, SUBMIT_WARM_UP, "warm-up"); // JIT and server-side plans
     long start = System.nanoTime();
     submit(node, SUBMIT_TASKS, "submit");
     return SUBMIT_TASKS / seconds(start);
@@ -88,7 +91,7 @@ public final class Benchmark {
 
   private static long[] singleTaskLatencies(Orchestrator node, PostgresTaskStore store)
       throws Exception {
-    for (int i = 0; i < 50; i++) { // warm-up
+    for (int i = 0; i < LATENCY_WARM_UP; i++) {
       node.await(node.submit(TaskSpec.prompt("warm-up " + i).build()).id())
           .get(10, TimeUnit.SECONDS);
     }
@@ -121,7 +124,7 @@ public final class Benchmark {
     try (PostgresTaskStore store =
         PostgresTaskStore.builder()
             .jdbcUrl(url, null, null)
-            .maximumPoolSize(16)
+            .maximumPoolSize(POOL_SIZE)
             .tablePrefix(PREFIX)
             .migrate(false)
             .build()) {
@@ -155,44 +158,7 @@ public final class Benchmark {
     }
   }
 
-  private static long percentile(long[] values, int p) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
-  }
-
-  private static double seconds(long startNanos) {
-    return (System.nanoTime() - startNanos) / 1e9;
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
   private static String[] row(String measure, String value) {
     return new String[] {measure, value};
-  }
-
-  private static void print(List<String[]> rows) {
-    int width = rows.stream().mapToInt(r -> r[0].length()).max().orElse(10);
-    String line = "-".repeat(width + 32);
-    System.out.println(line);
-    System.out.printf(
-        "%-" + width + "s | %s%n", "measure (PostgreSQL store + work source)", "result");
-    System.out.println(line);
-    rows.forEach(r -> System.out.printf("%-" + width + "s | %s%n", r[0], r[1]));
-    System.out.println(line);
-    System.out.println(
-        "JVM "
-            + Runtime.version()
-            + ", "
-            + Runtime.getRuntime().availableProcessors()
-            + " cores; "
-            + Map.of("workers", WORKERS, "batch", BATCH));
   }
 }
