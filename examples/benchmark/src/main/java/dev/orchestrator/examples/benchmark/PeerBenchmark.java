@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.jobrunr.configuration.JobRunr;
@@ -104,12 +105,17 @@ public final class PeerBenchmark {
   private static double endToEndRate(Peer peer) throws Exception {
     try (peer) {
       peer.open(true);
+      Probe.runs.set(0);
       long start = System.nanoTime();
       submit(peer, 0, RUN_TASKS);
       while (peer.done() < RUN_TASKS) {
         sleep(20);
       }
-      return RUN_TASKS / seconds(start);
+      double rate = RUN_TASKS / seconds(start);
+      if (Probe.runs.get() < RUN_TASKS) { // the database's word checked against the handler's
+        throw new IllegalStateException(Probe.runs.get() + " runs for " + RUN_TASKS + " tasks");
+      }
+      return rate;
     }
   }
 
@@ -146,6 +152,7 @@ public final class PeerBenchmark {
    * Public, as JobRunr calls it by name; {@code n} makes each job's arguments its own.
    */
   public static final class Probe {
+    private static final AtomicLong runs = new AtomicLong();
     private static volatile CompletableFuture<Long> waiting = new CompletableFuture<>();
 
     private Probe() {}
@@ -157,6 +164,7 @@ public final class PeerBenchmark {
 
     public static void run(int n) {
       waiting.complete(System.nanoTime());
+      runs.incrementAndGet();
     }
   }
 
