@@ -8,7 +8,10 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +35,7 @@ final class GroupCommit {
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Object lock = new Object();
   private final Thread writer;
+  private final ExecutorService consequences;
   private boolean open = true;
 
   GroupCommit(Transitioner transitioner, int maxBatch, String nodeId) {
@@ -39,6 +43,13 @@ final class GroupCommit {
     this.maxBatch = maxBatch;
     this.writer = new Thread(this::write, "orchestrator-group-commit-" + nodeId);
     this.writer.setDaemon(true);
+    this.consequences =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "orchestrator-consequences-" + nodeId);
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   void start() {
@@ -97,16 +108,21 @@ final class GroupCommit {
       batch.forEach(p -> p.result().completeExceptionally(e));
       return;
     }
+    // consequences (events, queue offers, children) run in order on their own thread, so the
+    // next write does not wait for them
+    consequences.execute(
+        () -> {
+          try {
+            transitioner.carryOut(updates, results);
+          } catch (RuntimeException e) {
+            log.warn(
+                "consequences of {} written changes failed; the reconciler will catch up",
+                updates.size(),
+                e);
+          }
+        });
     for (int i = 0; i < batch.size(); i++) {
       batch.get(i).result().complete(results.get(i));
-    }
-    try {
-      transitioner.carryOut(updates, results);
-    } catch (RuntimeException e) {
-      log.warn(
-          "consequences of {} written changes failed; the reconciler will catch up",
-          updates.size(),
-          e);
     }
   }
 
@@ -125,5 +141,7 @@ final class GroupCommit {
       queue.add(END);
     }
     writer.join();
+    consequences.shutdown();
+    consequences.awaitTermination(1, TimeUnit.MINUTES);
   }
 }

@@ -135,6 +135,7 @@ final class TaskRunner {
     }
 
     if (result != null && stopped != StopReason.CANCELLED && stopped != StopReason.LEASE_LOST) {
+      run.handOffSlot();
       complete(task, result, model, usage, end, runTime);
     } else if (stopped == StopReason.SHUTDOWN) {
       release(task, end);
@@ -154,6 +155,7 @@ final class TaskRunner {
                   : AttemptOutcome.FATAL_FAILURE;
       Attempt record = record(task, end, outcome, c.toError(), model, usage, null);
       metrics.attempt(task.type(), outcome, runTime);
+      run.handOffSlot();
       if (commits.apply(transitioner.failure(task, c, record)).isEmpty()) {
         lost(task, null, model, usage, end);
       }

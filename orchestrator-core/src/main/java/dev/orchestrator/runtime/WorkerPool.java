@@ -40,6 +40,7 @@ final class WorkerPool {
   private final Transitioner transitioner;
   private final TaskRunner runner;
   private final Semaphore freeWorkers;
+  private final Semaphore endingsInFlight;
   private final ExecutorService executor;
   private final Map<UUID, TaskRun> running = new ConcurrentHashMap<>();
   private final Thread dispatcher;
@@ -57,12 +58,16 @@ final class WorkerPool {
     this.transitioner = transitioner;
     this.runner = runner;
     this.freeWorkers = new Semaphore(settings.workers());
+    this.endingsInFlight = new Semaphore(settings.workers());
     this.executor = newExecutor(settings.workers(), settings.nodeId());
     this.dispatcher = new Thread(this::dispatch, "orchestrator-dispatcher-" + settings.nodeId());
     this.dispatcher.setDaemon(true);
   }
 
-  /** Virtual threads where the JVM has them (21+), else a fixed pool of platform threads. */
+  /**
+   * Virtual threads where the JVM has them (21+), else a fixed pool of platform threads: twice the
+   * workers, since an attempt whose ending is being written holds a thread but not a worker slot.
+   */
   private static ExecutorService newExecutor(int workers, String nodeId) {
     try {
       Method virtual = Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
@@ -70,7 +75,7 @@ final class WorkerPool {
     } catch (ReflectiveOperationException e) {
       AtomicInteger n = new AtomicInteger();
       return Executors.newFixedThreadPool(
-          workers,
+          2 * workers,
           r -> {
             Thread t = new Thread(r, "orchestrator-worker-" + nodeId + "-" + n.incrementAndGet());
             t.setDaemon(true);
@@ -153,12 +158,22 @@ final class WorkerPool {
     executor.execute(
         () -> {
           TaskRun run = running.get(task.id());
+          // at most `workers` endings wait for their write while their slots run new tasks
+          run.onSlotHandOff(
+              () -> {
+                endingsInFlight.acquireUninterruptibly();
+                freeWorkers.release();
+              });
           try {
             run.bind(Thread.currentThread());
             runner.run(run);
           } finally {
             running.remove(task.id(), run);
-            freeWorkers.release();
+            if (run.slotHandedOff()) {
+              endingsInFlight.release();
+            } else {
+              freeWorkers.release();
+            }
           }
         });
   }

@@ -68,16 +68,20 @@ final class Statements {
 
   /**
    * Claims the candidates (a SELECT ... FOR UPDATE SKIP LOCKED, {@code %s}) with their events in
-   * one statement.
+   * one statement. Its commit does not wait for the WAL flush ({@code synchronous_commit} off for
+   * this transaction only): a claim lost in a server crash only puts the task back to QUEUED, and
+   * the worker's later completion, a compare-and-set on the claimed version, then loses. Any
+   * durable write after it (the completion) flushes the claim with it.
    */
   private static final String CLAIM =
       """
-      WITH candidates AS (%s),
+      WITH relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)),
+      candidates AS (%s),
       claimed AS (
         UPDATE ${prefix}tasks t
            SET status = 'RUNNING', attempt = t.attempt + 1, started_at = ?, updated_at = ?,
                lease_owner = ?, lease_expires_at = ?, version = t.version + 1
-          FROM candidates c
+          FROM candidates c, relaxed
          WHERE t.id = c.id AND t.status = 'QUEUED'
         RETURNING t.*),
       logged AS (
