@@ -3,7 +3,6 @@ package dev.orchestrator.jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.orchestrator.Task;
 import dev.orchestrator.TaskStatus;
 import dev.orchestrator.lifecycle.Attempt;
@@ -24,38 +23,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Many connections racing on the same rows: SKIP LOCKED claims and compare-and-set writes. */
 class PostgresStoreConcurrencyTest {
   private static final int THREADS = 12;
-  private static HikariDataSource dataSource;
+  @RegisterExtension static final PostgresStores stores = new PostgresStores(THREADS + 2);
   private PostgresTaskStore store;
-
-  @BeforeAll
-  static void connect() {
-    dataSource = PostgresTestDatabase.dataSource(THREADS + 2);
-  }
-
-  @AfterAll
-  static void disconnect() {
-    if (dataSource != null) {
-      dataSource.close();
-    }
-  }
 
   @BeforeEach
   void newStore() {
-    store = PostgresTestDatabase.newStore(dataSource, getClass());
-  }
-
-  @AfterEach
-  void dropStore() {
-    PostgresTestDatabase.drop(dataSource, store.tablePrefix());
+    store = stores.newStore();
   }
 
   @Test

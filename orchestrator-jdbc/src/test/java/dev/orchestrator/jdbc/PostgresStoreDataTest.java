@@ -32,37 +32,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What the PostgreSQL store keeps and reads back: every field, hostile text, queries, purge. */
 class PostgresStoreDataTest {
-  private static HikariDataSource dataSource;
+  @RegisterExtension static final PostgresStores stores = new PostgresStores(4);
   private PostgresTaskStore store;
-
-  @BeforeAll
-  static void connect() {
-    dataSource = PostgresTestDatabase.dataSource(4);
-  }
-
-  @AfterAll
-  static void disconnect() {
-    if (dataSource != null) {
-      dataSource.close();
-    }
-  }
 
   @BeforeEach
   void newStore() {
-    store = PostgresTestDatabase.newStore(dataSource, getClass());
-  }
-
-  @AfterEach
-  void dropStore() {
-    PostgresTestDatabase.drop(dataSource, store.tablePrefix());
+    store = stores.newStore();
   }
 
   @Test
@@ -445,11 +426,11 @@ class PostgresStoreDataTest {
       assertEquals(0, owning.query(TaskQuery.all()).items().size());
     } finally {
       owning.close();
-      PostgresTestDatabase.drop(dataSource, prefix);
+      PostgresTestDatabase.drop(stores.dataSource(), prefix);
     }
     assertTrue(((HikariDataSource) owning.dataSource()).isClosed());
     store.close();
-    assertFalse(dataSource.isClosed(), "the caller's pool stays open");
+    assertFalse(stores.dataSource().isClosed(), "the caller's pool stays open");
   }
 
   private static Lease lease(String owner) {

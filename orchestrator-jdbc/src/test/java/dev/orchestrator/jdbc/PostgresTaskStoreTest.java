@@ -1,40 +1,15 @@
 package dev.orchestrator.jdbc;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.orchestrator.spi.TaskStore;
 import dev.orchestrator.testing.TaskStoreContract;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The PostgreSQL store passes the store contract every store passes. */
 class PostgresTaskStoreTest extends TaskStoreContract {
-  private static HikariDataSource dataSource;
-  private final List<String> prefixes = new ArrayList<>();
-
-  @BeforeAll
-  static void connect() {
-    dataSource = PostgresTestDatabase.dataSource(12);
-  }
-
-  @AfterAll
-  static void disconnect() {
-    if (dataSource != null) {
-      dataSource.close();
-    }
-  }
+  @RegisterExtension static final PostgresStores stores = new PostgresStores(12);
 
   @Override
   protected TaskStore newStore() {
-    PostgresTaskStore created = PostgresTestDatabase.newStore(dataSource, getClass());
-    prefixes.add(created.tablePrefix());
-    return created;
-  }
-
-  @AfterEach
-  void dropTables() {
-    prefixes.forEach(p -> PostgresTestDatabase.drop(dataSource, p));
+    return stores.newStore();
   }
 }

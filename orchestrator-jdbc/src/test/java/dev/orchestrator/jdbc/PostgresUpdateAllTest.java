@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.orchestrator.ErrorKind;
 import dev.orchestrator.Task;
 import dev.orchestrator.TaskError;
@@ -40,11 +39,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -55,29 +52,12 @@ import org.postgresql.PGNotification;
  */
 class PostgresUpdateAllTest {
   private static final int BATCH = 500;
-  private static HikariDataSource dataSource;
+  @RegisterExtension static final PostgresStores stores = new PostgresStores(8);
   private PostgresTaskStore store;
-
-  @BeforeAll
-  static void connect() {
-    dataSource = PostgresTestDatabase.dataSource(8);
-  }
-
-  @AfterAll
-  static void disconnect() {
-    if (dataSource != null) {
-      dataSource.close();
-    }
-  }
 
   @BeforeEach
   void newStore() {
-    store = PostgresTestDatabase.newStore(dataSource, getClass());
-  }
-
-  @AfterEach
-  void dropStore() {
-    PostgresTestDatabase.drop(dataSource, store.tablePrefix());
+    store = stores.newStore();
   }
 
   /** What one update of the batch is and must come to. */
@@ -277,7 +257,7 @@ class PostgresUpdateAllTest {
   void onlyACommittedQueuedOutcomeNotifies() throws Exception {
     List<Task> running = running(6);
     Instant now = Instant.now();
-    try (Connection listener = dataSource.getConnection()) {
+    try (Connection listener = stores.dataSource().getConnection()) {
       PGConnection pg = listener.unwrap(PGConnection.class);
       try (Statement s = listener.createStatement()) {
         s.execute("LISTEN " + store.notifyChannel());
