@@ -44,6 +44,47 @@ public record Attempt(
     }
   }
 
+  /**
+   * The record of a RUNNING task's current attempt, ended at {@code end}.
+   *
+   * @param running the task as claimed for this attempt (its lease owner is the worker)
+   */
+  public static Attempt ended(
+      dev.orchestrator.Task running,
+      Instant end,
+      AttemptOutcome outcome,
+      TaskError error,
+      String model,
+      Usage usage,
+      String output) {
+    return new Attempt(
+        running.id(),
+        running.attempt(),
+        running.leaseOwner(),
+        running.startedAt(),
+        end,
+        outcome,
+        error,
+        model,
+        usage,
+        output);
+  }
+
+  /** This record with the model, usage and output of a result that came too late. */
+  public Attempt withLateResult(Attempt late) {
+    return new Attempt(
+        taskId,
+        number,
+        worker,
+        startedAt,
+        finishedAt,
+        outcome,
+        error,
+        late.model,
+        late.usage,
+        late.output);
+  }
+
   /** Wall time of the attempt. */
   public Duration latency() {
     return startedAt == null || finishedAt == null

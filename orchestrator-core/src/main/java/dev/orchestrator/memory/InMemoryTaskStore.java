@@ -312,19 +312,7 @@ public final class InMemoryTaskStore implements TaskStore {
       for (int i = 0; i < list.size(); i++) {
         Attempt a = list.get(i);
         if (a.number() == late.number() && a.outcome() == AttemptOutcome.CANCELLED) {
-          list.set(
-              i,
-              new Attempt(
-                  a.taskId(),
-                  a.number(),
-                  a.worker(),
-                  a.startedAt(),
-                  a.finishedAt(),
-                  a.outcome(),
-                  a.error(),
-                  late.model(),
-                  late.usage(),
-                  late.output()));
+          list.set(i, a.withLateResult(late));
         }
       }
     }

@@ -153,7 +153,7 @@ final class TaskRunner {
               : c.kind().isRetryable()
                   ? AttemptOutcome.RETRYABLE_FAILURE
                   : AttemptOutcome.FATAL_FAILURE;
-      Attempt record = record(task, end, outcome, c.toError(), model, usage, null);
+      Attempt record = Attempt.ended(task, end, outcome, c.toError(), model, usage, null);
       metrics.attempt(task.type(), outcome, runTime);
       run.handOffSlot();
       if (commits.apply(transitioner.failure(task, c, record)).isEmpty()) {
@@ -175,7 +175,7 @@ final class TaskRunner {
             .noLease()
             .build();
     Attempt record =
-        record(task, end, AttemptOutcome.SUCCEEDED, null, model, usage, result.output());
+        Attempt.ended(task, end, AttemptOutcome.SUCCEEDED, null, model, usage, result.output());
     metrics.attempt(task.type(), AttemptOutcome.SUCCEEDED, runTime);
     Optional<Task> done =
         commits.apply(
@@ -211,30 +211,10 @@ final class TaskRunner {
       transitioner
           .store()
           .attachLateResult(
-              record(task, end, AttemptOutcome.CANCELLED, null, model, usage, result.output()));
+              Attempt.ended(
+                  task, end, AttemptOutcome.CANCELLED, null, model, usage, result.output()));
     }
     log.debug("attempt {} of {} lost its task; now {}", task.attempt(), task.id(), now);
-  }
-
-  private static Attempt record(
-      Task task,
-      Instant end,
-      AttemptOutcome outcome,
-      dev.orchestrator.TaskError error,
-      String model,
-      Usage usage,
-      String output) {
-    return new Attempt(
-        task.id(),
-        task.attempt(),
-        task.leaseOwner(),
-        task.startedAt(),
-        end,
-        outcome,
-        error,
-        model,
-        usage,
-        output);
   }
 
   /** Parents in the order the task lists them. */

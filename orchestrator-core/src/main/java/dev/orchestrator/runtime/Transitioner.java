@@ -191,7 +191,8 @@ public final class Transitioner {
               .build();
       Attempt attempt =
           current.status() == TaskStatus.RUNNING
-              ? attemptOf(current, now, AttemptOutcome.CANCELLED, next.error())
+              ? Attempt.ended(
+                  current, now, AttemptOutcome.CANCELLED, next.error(), null, null, null)
               : null;
       Optional<Task> done = apply(new TaskUpdate(current, next, attempt, reason));
       if (done.isPresent()) {
@@ -254,23 +255,9 @@ public final class Transitioner {
     Instant now = clock.now();
     String message = "lease of " + running.leaseOwner() + " expired at " + running.leaseExpiresAt();
     Classification c = new Classification(ErrorKind.LEASE_EXPIRED, message, null);
-    Attempt record = attemptOf(running, now, AttemptOutcome.LEASE_EXPIRED, c.toError());
+    Attempt record =
+        Attempt.ended(running, now, AttemptOutcome.LEASE_EXPIRED, c.toError(), null, null, null);
     return fail(running, c, record);
-  }
-
-  /** The attempt record of a RUNNING task's current attempt, ended now. */
-  public static Attempt attemptOf(Task running, Instant end, AttemptOutcome outcome, TaskError e) {
-    return new Attempt(
-        running.id(),
-        running.attempt(),
-        running.leaseOwner(),
-        running.startedAt(),
-        end,
-        outcome,
-        e,
-        null,
-        null,
-        null);
   }
 
   /** Re-evaluates the PENDING children of tasks that reached a terminal status. */
