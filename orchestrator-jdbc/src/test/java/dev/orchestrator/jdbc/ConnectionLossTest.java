@@ -3,7 +3,6 @@ package dev.orchestrator.jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.orchestrator.Orchestrator;
 import dev.orchestrator.OrchestratorException;
 import dev.orchestrator.Task;
@@ -33,57 +32,43 @@ class ConnectionLossTest {
   private static final int TASKS = 1500;
   private static final int BATCH = 100;
 
-  private final List<PostgresTaskStore> stores = new ArrayList<>();
-  private final List<PostgresWorkSource> sources = new ArrayList<>();
-  private final List<Orchestrator> nodes = new ArrayList<>();
-  private HikariDataSource admin;
-  private String prefix;
+  private PostgresCluster cluster;
 
   @AfterEach
   void stop() {
-    nodes.forEach(Orchestrator::close);
-    sources.forEach(PostgresWorkSource::close);
-    stores.forEach(PostgresTaskStore::close);
-    if (admin != null) {
-      PostgresTestDatabase.drop(admin, prefix);
-      admin.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   @Test
   void everyTaskEndsOnceThoughTheDatabaseKeepsDroppingConnections() throws Exception {
-    admin = PostgresTestDatabase.dataSource(2);
-    prefix = PostgresTestDatabase.newPrefix(getClass());
+    cluster = new PostgresCluster(getClass());
     String url = PostgresTestDatabase.url();
     String nodesUrl = url + (url.contains("?") ? "&" : "?") + "ApplicationName=" + APP;
     for (int i = 0; i < 2; i++) {
-      PostgresTaskStore store =
-          PostgresTaskStore.builder()
-              .jdbcUrl(nodesUrl, null, null)
-              .maximumPoolSize(6)
-              .tablePrefix(prefix)
-              .build();
-      PostgresWorkSource source = PostgresWorkSource.of(store);
-      stores.add(store);
-      sources.add(source);
-      nodes.add(
-          Orchestrator.builder()
-              .store(store)
-              .queue(source)
-              .nodeId("node-" + i)
-              .workers(4)
-              .llm(MockLlmClient.builder().latency(Duration.ofMillis(5)).build())
-              .leaseDuration(Duration.ofSeconds(2))
-              .heartbeatInterval(Duration.ofMillis(500))
-              .reaperInterval(Duration.ofMillis(300))
-              .reconcileInterval(Duration.ofSeconds(1))
-              .reconcileAfter(Duration.ofSeconds(1))
-              .schedulerMaxIdle(Duration.ofMillis(100))
-              .pollInterval(Duration.ofMillis(200))
-              .defaultMaxAttempts(20)
-              .defaultRetryPolicy(RetryPolicy.fixed(Duration.ofMillis(50)))
-              .build()
-              .start());
+      String id = "node-" + i;
+      cluster.start(
+          nodesUrl,
+          6,
+          (store, source) ->
+              Orchestrator.builder()
+                  .store(store)
+                  .queue(source)
+                  .nodeId(id)
+                  .workers(4)
+                  .llm(MockLlmClient.builder().latency(Duration.ofMillis(5)).build())
+                  .leaseDuration(Duration.ofSeconds(2))
+                  .heartbeatInterval(Duration.ofMillis(500))
+                  .reaperInterval(Duration.ofMillis(300))
+                  .reconcileInterval(Duration.ofSeconds(1))
+                  .reconcileAfter(Duration.ofSeconds(1))
+                  .schedulerMaxIdle(Duration.ofMillis(100))
+                  .pollInterval(Duration.ofMillis(200))
+                  .defaultMaxAttempts(20)
+                  .defaultRetryPolicy(RetryPolicy.fixed(Duration.ofMillis(50)))
+                  .build()
+                  .start());
     }
 
     AtomicBoolean chaos = new AtomicBoolean(true);
@@ -91,7 +76,7 @@ class ConnectionLossTest {
     Thread killer =
         new Thread(
             () -> {
-              Jdbc jdbc = new Jdbc(admin);
+              Jdbc jdbc = new Jdbc(cluster.admin());
               while (chaos.get()) {
                 try {
                   Thread.sleep(400);
@@ -121,7 +106,7 @@ class ConnectionLossTest {
         }
         while (true) { // a submit whose answer was lost is sent again: the keys make it safe
           try {
-            nodes.get(b % 2).submitAll(specs);
+            cluster.node(b % 2).submitAll(specs);
             break;
           } catch (OrchestratorException e) {
             submitRetries++;
@@ -132,7 +117,7 @@ class ConnectionLossTest {
       Waits.until(
           "every task terminal while connections keep dropping",
           Duration.ofMinutes(3),
-          () -> terminal(stores.get(0)) == TASKS);
+          () -> terminal(cluster.store(0)) == TASKS);
     } finally {
       chaos.set(false);
       killer.interrupt();
@@ -140,19 +125,19 @@ class ConnectionLossTest {
     }
     // a last look, on calm connections
     Waits.until(
-        "every task terminal", Duration.ofMinutes(1), () -> terminal(stores.get(0)) == TASKS);
+        "every task terminal", Duration.ofMinutes(1), () -> terminal(cluster.store(0)) == TASKS);
 
-    Jdbc jdbc = new Jdbc(admin);
+    Jdbc jdbc = new Jdbc(cluster.admin());
     assertEquals(
         TASKS,
-        jdbc.queryOne("SELECT count(*) FROM " + prefix + "tasks", rs -> rs.getLong(1))
+        jdbc.queryOne("SELECT count(*) FROM " + cluster.prefix() + "tasks", rs -> rs.getLong(1))
             .orElseThrow(),
         "idempotency keys kept resubmitted batches from adding tasks");
     assertEquals(
         List.of(),
         jdbc.query(
             "SELECT task_id FROM "
-                + prefix
+                + cluster.prefix()
                 + "events WHERE to_status IN ('COMPLETED', 'FAILED',"
                 + " 'CANCELLED') AND from_status IS DISTINCT FROM to_status GROUP BY task_id HAVING count(*) <> 1",
             rs -> rs.getObject(1)),
@@ -161,16 +146,16 @@ class ConnectionLossTest {
         List.of(),
         jdbc.query(
             "SELECT task_id FROM "
-                + prefix
+                + cluster.prefix()
                 + "events WHERE from_status = 'QUEUED' AND to_status = 'RUNNING'"
                 + " GROUP BY task_id, attempt HAVING count(*) > 1",
             rs -> rs.getObject(1)),
         "attempts claimed twice");
-    Map<TaskStatus, Long> counts = stores.get(0).countByStatus();
+    Map<TaskStatus, Long> counts = cluster.store(0).countByStatus();
     assertEquals(TASKS, counts.getOrDefault(TaskStatus.COMPLETED, 0L), counts.toString());
     for (Task t :
-        stores.get(0).query(dev.orchestrator.TaskQuery.builder().limit(1000).build()).items()) {
-      List<Attempt> attempts = stores.get(0).attempts(t.id());
+        cluster.store(0).query(dev.orchestrator.TaskQuery.builder().limit(1000).build()).items()) {
+      List<Attempt> attempts = cluster.store(0).attempts(t.id());
       assertEquals(t.attempt(), attempts.size(), "one record per attempt of " + t.id());
       assertEquals(MockLlmClient.outputFor(t.prompt()), t.output());
     }

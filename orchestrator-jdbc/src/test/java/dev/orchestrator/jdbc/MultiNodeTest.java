@@ -3,7 +3,6 @@ package dev.orchestrator.jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.orchestrator.ErrorKind;
 import dev.orchestrator.Orchestrator;
 import dev.orchestrator.Task;
@@ -36,53 +35,37 @@ class MultiNodeTest {
   private static final int NODES = 3;
   private static final String FLAKY = "[flaky]";
 
-  private HikariDataSource dataSource;
-  private String prefix;
-  private final List<PostgresTaskStore> stores = new ArrayList<>();
-  private final List<PostgresWorkSource> sources = new ArrayList<>();
-  private final List<Orchestrator> nodes = new ArrayList<>();
+  private PostgresCluster cluster;
 
   @BeforeEach
   void startNodes() {
-    dataSource = PostgresTestDatabase.dataSource(4);
-    prefix = PostgresTestDatabase.newPrefix(getClass());
+    cluster = new PostgresCluster(getClass());
     for (int i = 0; i < NODES; i++) {
-      PostgresTaskStore store =
-          PostgresTaskStore.builder()
-              .jdbcUrl(PostgresTestDatabase.url(), null, null)
-              .maximumPoolSize(8)
-              .tablePrefix(prefix)
-              .build();
-      PostgresWorkSource source = PostgresWorkSource.of(store);
-      stores.add(store);
-      sources.add(source);
-      nodes.add(
-          Orchestrator.builder()
-              .store(store)
-              .queue(source)
-              .llm(MockLlmClient.builder().failFirst(FLAKY, 1, ErrorKind.SERVER_ERROR).build())
-              .workers(4)
-              .nodeId("node-" + i)
-              .leaseDuration(Duration.ofSeconds(30))
-              .heartbeatInterval(Duration.ofSeconds(5))
-              .schedulerMaxIdle(Duration.ofMillis(100))
-              .defaultMaxAttempts(5) // each node's mock fails a flaky prompt once: 3 at most
-              .defaultRetryPolicy(
-                  new RetryPolicy(Duration.ofMillis(20), 1.0, Duration.ofMillis(20)))
-              .build()
-              .start());
+      String id = "node-" + i;
+      cluster.start(
+          PostgresTestDatabase.url(),
+          8,
+          (store, source) ->
+              Orchestrator.builder()
+                  .store(store)
+                  .queue(source)
+                  .llm(MockLlmClient.builder().failFirst(FLAKY, 1, ErrorKind.SERVER_ERROR).build())
+                  .workers(4)
+                  .nodeId(id)
+                  .leaseDuration(Duration.ofSeconds(30))
+                  .heartbeatInterval(Duration.ofSeconds(5))
+                  .schedulerMaxIdle(Duration.ofMillis(100))
+                  .defaultMaxAttempts(5) // each node's mock fails a flaky prompt once: 3 at most
+                  .defaultRetryPolicy(
+                      new RetryPolicy(Duration.ofMillis(20), 1.0, Duration.ofMillis(20)))
+                  .build()
+                  .start());
     }
   }
 
   @AfterEach
   void stopNodes() {
-    nodes.forEach(Orchestrator::close);
-    sources.forEach(PostgresWorkSource::close);
-    stores.forEach(PostgresTaskStore::close);
-    if (dataSource != null) {
-      PostgresTestDatabase.drop(dataSource, prefix);
-      dataSource.close();
-    }
+    cluster.close();
   }
 
   @Test
@@ -96,19 +79,19 @@ class MultiNodeTest {
         int n = batch * 500 + i;
         specs.add(TaskSpec.prompt((n % 7 == 0 ? FLAKY : "") + " task " + n).build());
       }
-      Orchestrator submitter = nodes.get(batch % NODES);
+      Orchestrator submitter = cluster.node(batch % NODES);
       for (Task t : submitter.submitAll(specs)) {
         ids.add(t.id());
       }
       for (int c = 0; c < 25; c++) { // cancel some at random, through any node
         UUID victim = ids.get(random.nextInt(ids.size()));
-        Task after = nodes.get(random.nextInt(NODES)).cancel(victim);
+        Task after = cluster.node(random.nextInt(NODES)).cancel(victim);
         if (after.status() == TaskStatus.CANCELLED) {
           cancelled.add(victim);
         }
       }
     }
-    PostgresTaskStore store = stores.get(0);
+    PostgresTaskStore store = cluster.store(0);
     Waits.until(
         "every task terminal",
         Duration.ofMinutes(4),
@@ -121,12 +104,12 @@ class MultiNodeTest {
           return terminal == TASKS;
         });
 
-    Jdbc jdbc = new Jdbc(dataSource);
+    Jdbc jdbc = new Jdbc(cluster.admin());
     assertEquals(
         List.of(),
         jdbc.query(
             "SELECT task_id FROM "
-                + prefix
+                + cluster.prefix()
                 + "events WHERE to_status IN"
                 + " ('COMPLETED', 'FAILED', 'CANCELLED') AND from_status IS DISTINCT FROM to_status"
                 + " GROUP BY task_id HAVING count(*) <> 1",
@@ -136,7 +119,7 @@ class MultiNodeTest {
         List.of(),
         jdbc.query(
             "SELECT task_id, attempt FROM "
-                + prefix
+                + cluster.prefix()
                 + "events"
                 + " WHERE from_status = 'QUEUED' AND to_status = 'RUNNING'"
                 + " GROUP BY task_id, attempt HAVING count(*) > 1",
@@ -146,9 +129,9 @@ class MultiNodeTest {
         List.of(),
         jdbc.query(
             "SELECT a.task_id FROM "
-                + prefix
+                + cluster.prefix()
                 + "attempts a JOIN "
-                + prefix
+                + cluster.prefix()
                 + "events e"
                 + " ON e.task_id = a.task_id AND e.attempt = a.number"
                 + " AND e.from_status = 'QUEUED' AND e.to_status = 'RUNNING'"

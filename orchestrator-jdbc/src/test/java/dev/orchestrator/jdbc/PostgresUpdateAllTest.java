@@ -447,17 +447,8 @@ class PostgresUpdateAllTest {
   }
 
   private static Attempt record(Task running, AttemptOutcome outcome, Instant end) {
-    return new Attempt(
-        running.id(),
-        running.attempt(),
-        running.leaseOwner(),
-        running.startedAt(),
-        end,
-        outcome,
-        null,
-        "m",
-        new Usage(3, 4, new BigDecimal("0.25")),
-        null);
+    return Attempt.ended(
+        running, end, outcome, null, "m", new Usage(3, 4, new BigDecimal("0.25")), null);
   }
 
   private static Map<UUID, Task> byId(List<Task> tasks) {
