@@ -559,4 +559,21 @@ class OrchestratorTest {
                 () -> orchestrator.submit(TaskSpec.prompt("lone \uDC00").build()))
             .problem());
   }
+
+  @Test
+  void logsOfARunCarryTheTaskAttemptAndOwnerInTheMdc() throws Exception {
+    start(
+        fast()
+            .handler(
+                "mdc",
+                ctx ->
+                    HandlerResult.of(
+                        org.slf4j.MDC.get("taskId")
+                            + "/"
+                            + org.slf4j.MDC.get("attempt")
+                            + "/"
+                            + org.slf4j.MDC.get("owner"))));
+    Task t = orchestrator.forOwner("acme").submit(TaskSpec.builder().type("mdc").build());
+    assertEquals(t.id() + "/1/acme", done(t).output());
+  }
 }
