@@ -141,21 +141,26 @@ public final class Langchain4jLlmClient implements LlmClient {
       LlmRequest request, ChatResponse response, Duration latency) throws LlmException {
     FinishReason finish = response.finishReason();
     String answeredBy = response.modelName() != null ? response.modelName() : request.model();
+    TokenUsage usage = response.tokenUsage();
+    String text = response.aiMessage() == null ? null : response.aiMessage().text();
+    LlmResponse answer =
+        new LlmResponse(
+            text,
+            answeredBy,
+            usage == null ? 0 : orZero(usage.inputTokenCount()),
+            usage == null ? 0 : orZero(usage.outputTokenCount()),
+            finish == null ? null : finish.name(),
+            latency);
     if (finish == FinishReason.CONTENT_FILTER) {
       throw new LlmException(
           ErrorKind.CONTENT_REFUSED,
           "the model's content filter stopped the answer"
-              + (answeredBy == null ? "" : " (" + answeredBy + ")"));
+              + (answeredBy == null ? "" : " (" + answeredBy + ")"),
+          null,
+          null,
+          answer); // the refused answer's tokens are still billed
     }
-    TokenUsage usage = response.tokenUsage();
-    String text = response.aiMessage() == null ? null : response.aiMessage().text();
-    return new LlmResponse(
-        text,
-        answeredBy,
-        usage == null ? 0 : orZero(usage.inputTokenCount()),
-        usage == null ? 0 : orZero(usage.outputTokenCount()),
-        finish == null ? null : finish.name(),
-        latency);
+    return answer;
   }
 
   /** Our exception for a langchain4j (or other runtime) exception; see the class comment. */

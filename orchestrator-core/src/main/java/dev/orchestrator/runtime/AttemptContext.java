@@ -102,7 +102,21 @@ final class AttemptContext implements TaskContext {
           run.task(),
           "waited " + waited.toMillis() + " ms for the rate limit of model " + requested);
     }
-    LlmResponse response = llm.call(request);
+    LlmResponse response;
+    try {
+      response = llm.call(request);
+    } catch (LlmException e) {
+      if (e.spent() != null) {
+        account(e.spent(), requested);
+      }
+      throw e;
+    }
+    account(response, requested);
+    return response;
+  }
+
+  /** Adds what a call spent to the attempt's usage, priced by the model that answered. */
+  private void account(LlmResponse response, String requested) {
     String answered = response.model() != null ? response.model() : requested;
     Usage spent = prices.usage(answered, response.inputTokens(), response.outputTokens());
     metrics.usage(answered, run.task().owner(), spent);
@@ -110,7 +124,6 @@ final class AttemptContext implements TaskContext {
       usage = usage.plus(spent);
       model = answered;
     }
-    return response;
   }
 
   synchronized Usage usage() {

@@ -227,6 +227,12 @@ class Langchain4jOrchestratorTest {
     assertEquals(1, done.attempt());
     assertEquals(ErrorKind.CONTENT_REFUSED, done.error().kind());
     assertNull(done.output());
+    // the refused answer was billed: its tokens and cost count
+    assertEquals(40, done.usage().inputTokens());
+    assertEquals(
+        0, new BigDecimal("0.00004").compareTo(done.usage().cost()), done.usage().toString());
+    assertEquals(40, orchestrator.attempts(done.id()).get(0).usage().inputTokens());
+    assertEquals(ANSWERING_MODEL, orchestrator.attempts(done.id()).get(0).model());
     List<TaskEvent> events = orchestrator.events(done.id());
     assertEquals(TaskStatus.FAILED, events.get(events.size() - 1).to());
   }
