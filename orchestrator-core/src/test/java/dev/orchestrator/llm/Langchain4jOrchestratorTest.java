@@ -17,6 +17,7 @@ import dev.orchestrator.llm.FakeOpenAiServer.Reply;
 import dev.orchestrator.memory.InMemoryRateLimiter;
 import dev.orchestrator.metrics.MicrometerMetricsRecorder;
 import dev.orchestrator.retry.RetryPolicy;
+import dev.orchestrator.testing.Waits;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -139,13 +140,8 @@ class Langchain4jOrchestratorTest {
             .tags("model", ANSWERING_MODEL, "direction", "input")
             .counter()
             .count());
-    assertTrue(
-        registry
-                .get(MicrometerMetricsRecorder.TRANSITIONS)
-                .tags("from", "RUNNING", "to", "COMPLETED")
-                .counter()
-                .count()
-            >= 1);
+    // transitions reach the metrics just after their commit: wait for it, do not race it
+    Waits.until("the completion counted", Duration.ofSeconds(10), () -> completions() >= 1);
     assertEquals(
         1,
         registry
@@ -282,13 +278,7 @@ class Langchain4jOrchestratorTest {
       assertEquals(TaskStatus.COMPLETED, done.status());
       assertEquals(1, done.attempt());
     }
-    assertEquals(
-        20,
-        registry
-            .get(MicrometerMetricsRecorder.TRANSITIONS)
-            .tags("from", "RUNNING", "to", "COMPLETED")
-            .counter()
-            .count());
+    Waits.until("twenty completions counted", Duration.ofSeconds(10), () -> completions() == 20);
     assertEquals(
         20.0 * 1000,
         registry
@@ -328,5 +318,14 @@ class Langchain4jOrchestratorTest {
             .map(dev.orchestrator.UsageTotal::cost)
             .reduce(BigDecimal.ZERO, BigDecimal::add);
     assertEquals(0, new BigDecimal("0.004").compareTo(all), all.toString());
+  }
+
+  private double completions() {
+    io.micrometer.core.instrument.Counter c =
+        registry
+            .find(MicrometerMetricsRecorder.TRANSITIONS)
+            .tags("from", "RUNNING", "to", "COMPLETED")
+            .counter();
+    return c == null ? 0 : c.count();
   }
 }
