@@ -167,6 +167,11 @@ public final class Orchestrator implements AutoCloseable {
     return this;
   }
 
+  /** Attempts running on this node now (a health signal: 0 when not started). */
+  public int runningCount() {
+    return node.runningCount();
+  }
+
   /** This node's name in leases and attempt records. */
   public String nodeId() {
     return nodeId;

@@ -357,6 +357,7 @@ class OrchestratorTest {
                 }));
     Task t = orchestrator.submit(TaskSpec.builder().type("long").build());
     assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS));
+    assertEquals(1, orchestrator.runningCount());
     Task cancelled = orchestrator.cancel(t.id(), "user changed their mind");
     assertEquals(TaskStatus.CANCELLED, cancelled.status());
     assertEquals("user changed their mind", cancelled.error().message());
@@ -365,6 +366,8 @@ class OrchestratorTest {
     Attempt a = orchestrator.attempts(t.id()).get(0);
     assertEquals(AttemptOutcome.CANCELLED, a.outcome());
     assertEquals(TaskStatus.CANCELLED, orchestrator.task(t.id()).status());
+    dev.orchestrator.testing.Waits.until(
+        "the worker let go", WAIT, () -> orchestrator.runningCount() == 0);
     // cancelling again changes nothing
     assertEquals(cancelled.version(), orchestrator.cancel(t.id()).version());
   }

@@ -90,14 +90,4 @@ public final class InMemoryTaskQueue implements TaskQueue {
       lock.unlock();
     }
   }
-
-  /** Ids waiting in the queue (for tests and the dashboard). */
-  public int size() {
-    lock.lock();
-    try {
-      return entries.size();
-    } finally {
-      lock.unlock();
-    }
-  }
 }
