@@ -3,6 +3,7 @@ package dev.orchestrator.runtime;
 import dev.orchestrator.Task;
 import dev.orchestrator.spi.TaskStore;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,9 +36,13 @@ final class Reaper {
     do {
       expired = store.expiredLeases(transitioner.clock().now(), batchSize);
       int before = reaped;
-      for (Task t : expired) {
-        if (transitioner.expireLease(t).isPresent()) {
+      // the whole batch in one store call; each task is still its own compare-and-set
+      List<Optional<Task>> results =
+          transitioner.applyAll(expired.stream().map(transitioner::leaseExpiry).toList());
+      for (int i = 0; i < expired.size(); i++) {
+        if (results.get(i).isPresent()) {
           reaped++;
+          Task t = expired.get(i);
           log.warn("recovered task {} from expired lease of {}", t.id(), t.leaseOwner());
         }
       }

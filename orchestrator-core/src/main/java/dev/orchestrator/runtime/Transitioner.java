@@ -208,14 +208,9 @@ public final class Transitioner {
   }
 
   /**
-   * Ends a RUNNING attempt that failed: another attempt after backoff while the error is retryable
-   * and the budget allows, FAILED otherwise.
+   * The change that ends a RUNNING attempt that failed: another attempt after backoff while the
+   * error is retryable and the budget allows, FAILED otherwise.
    */
-  public Optional<Task> fail(Task running, Classification failure, Attempt record) {
-    return apply(failure(running, failure, record));
-  }
-
-  /** The change {@link #fail} applies: to retry after backoff, or to FAILED. */
   public TaskUpdate failure(Task running, Classification failure, Attempt record) {
     Instant now = clock.now();
     TaskError error = failure.toError();
@@ -250,14 +245,14 @@ public final class Transitioner {
     return new TaskUpdate(running, next.build(), record, reason);
   }
 
-  /** The reaper's move: the lease of a RUNNING task expired, so its attempt is over. */
-  public Optional<Task> expireLease(Task running) {
+  /** The reaper's change: the lease of a RUNNING task expired, so its attempt is over. */
+  public TaskUpdate leaseExpiry(Task running) {
     Instant now = clock.now();
     String message = "lease of " + running.leaseOwner() + " expired at " + running.leaseExpiresAt();
     Classification c = new Classification(ErrorKind.LEASE_EXPIRED, message, null);
     Attempt record =
         Attempt.ended(running, now, AttemptOutcome.LEASE_EXPIRED, c.toError(), null, null, null);
-    return fail(running, c, record);
+    return failure(running, c, record);
   }
 
   /** Re-evaluates the PENDING children of tasks that reached a terminal status. */

@@ -24,9 +24,11 @@ public final class PromptTemplate {
   private PromptTemplate(String text) {
     this.text = text;
     List<String> names = new ArrayList<>();
-    Matcher m = PLACEHOLDER.matcher(text);
-    while (m.find()) {
-      names.add(m.group(1));
+    if (text.contains("{{")) { // most prompts hold no placeholder: skip the scan
+      Matcher m = PLACEHOLDER.matcher(text);
+      while (m.find()) {
+        names.add(m.group(1));
+      }
     }
     this.variables = List.copyOf(new LinkedHashSet<>(names));
   }
