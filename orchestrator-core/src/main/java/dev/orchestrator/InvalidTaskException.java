@@ -21,6 +21,11 @@ public class InvalidTaskException extends OrchestratorException {
     PRIORITY_OUT_OF_RANGE,
     /** A timeout that is zero, negative or too long. */
     BAD_TIMEOUT,
+    /**
+     * A start time ({@code runAt}, or now plus {@code delay}) before year 1 or after year 9999, or
+     * a negative delay.
+     */
+    RUN_AT_OUT_OF_RANGE,
     /** A parent id that names no task (of this owner). */
     UNKNOWN_PARENT,
     /** chain() from a parent that has not COMPLETED. */

@@ -14,6 +14,7 @@ import dev.orchestrator.memory.InMemoryTaskStore;
 import dev.orchestrator.metrics.MetricsRecorder;
 import dev.orchestrator.retry.ErrorClassifier;
 import dev.orchestrator.retry.RetryPolicy;
+import dev.orchestrator.runtime.EventSequencer;
 import dev.orchestrator.runtime.Ids;
 import dev.orchestrator.runtime.Limits;
 import dev.orchestrator.runtime.Node;
@@ -69,6 +70,9 @@ import org.slf4j.LoggerFactory;
 public final class Orchestrator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Orchestrator.class);
 
+  /** How long a listener's event that came early waits for its predecessor before the store. */
+  private static final Duration LISTENER_HOLD = Duration.ofMillis(100);
+
   private final TaskStore store;
   private final EventBus bus;
   private final Clock clock;
@@ -79,6 +83,7 @@ public final class Orchestrator implements AutoCloseable {
   private final int batchSize;
   private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<UUID, List<CompletableFuture<Task>>> waiters = new ConcurrentHashMap<>();
+  private final EventSequencer sequencer;
   private final AutoCloseable subscription;
   private final ScheduledExecutorService awaitSweeper;
   private final Object lifecycleLock = new Object();
@@ -112,6 +117,7 @@ public final class Orchestrator implements AutoCloseable {
                 b.classifier,
                 handlers));
     this.listeners.addAll(b.listeners);
+    this.sequencer = new EventSequencer(b.store, this::notifyListeners, LISTENER_HOLD, nodeId);
     this.subscription = bus.subscribe(this::onEvent);
     this.awaitSweeper =
         Executors.newSingleThreadScheduledExecutor(
@@ -453,7 +459,10 @@ public final class Orchestrator implements AutoCloseable {
 
   /**
    * Adds a listener for every event of every task (of the whole cluster, when the event bus spans
-   * it).
+   * it). Listeners run on one thread of the orchestrator's, never on a worker's, and hear each
+   * task's status changes in the order they happened, each once and without gaps from the first
+   * they hear: a change made where this node's bus does not reach is read from the store. Notes
+   * follow the change they were made after.
    *
    * @return a handle that removes the listener when closed
    */
@@ -463,15 +472,22 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   private void onEvent(TaskEvent event) {
+    if (!listeners.isEmpty()) {
+      sequencer.accept(event);
+    }
+    if (event.to().isTerminal() && event.isTransition() && waiters.containsKey(event.taskId())) {
+      store.get(event.taskId()).ifPresent(this::completeWaiters);
+    }
+  }
+
+  /** Runs on the sequencer's thread: each task's events in order. */
+  private void notifyListeners(TaskEvent event) {
     for (TaskListener l : listeners) {
       try {
         l.onEvent(event);
       } catch (RuntimeException e) {
         log.warn("listener failed on {}", event, e);
       }
-    }
-    if (event.to().isTerminal() && event.isTransition() && waiters.containsKey(event.taskId())) {
-      store.get(event.taskId()).ifPresent(this::completeWaiters);
     }
   }
 
@@ -523,6 +539,7 @@ public final class Orchestrator implements AutoCloseable {
     } catch (Exception e) {
       log.debug("unsubscribe failed", e);
     }
+    sequencer.close();
     OrchestratorException closing =
         new OrchestratorException("orchestrator closed before the awaited task ended");
     waiters.values().forEach(list -> list.forEach(f -> f.completeExceptionally(closing)));

@@ -4,6 +4,7 @@ import dev.orchestrator.retry.RetryPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -41,7 +42,8 @@ public record TaskSpec(
   public TaskSpec {
     variables = variables == null ? Map.of() : Map.copyOf(variables);
     options = options == null ? CallOptions.DEFAULT : options;
-    dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+    // a parent named twice is one parent: the task waits for it once
+    dependsOn = dependsOn == null ? List.of() : List.copyOf(new LinkedHashSet<>(dependsOn));
     labels = labels == null ? Map.of() : Map.copyOf(labels);
   }
 
@@ -160,7 +162,10 @@ public record TaskSpec(
       return this;
     }
 
-    /** Waits in PENDING until every one of these tasks has COMPLETED. */
+    /**
+     * Waits in PENDING until every one of these tasks has COMPLETED. A parent listed twice counts
+     * once.
+     */
     public Builder dependsOn(UUID... parents) {
       dependsOn = List.of(parents);
       return this;

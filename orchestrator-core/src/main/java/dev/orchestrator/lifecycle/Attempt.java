@@ -57,12 +57,13 @@ public record Attempt(
       String model,
       Usage usage,
       String output) {
+    Instant started = running.startedAt();
     return new Attempt(
         running.id(),
         running.attempt(),
         running.leaseOwner(),
-        running.startedAt(),
-        end,
+        started,
+        started != null && end.isBefore(started) ? started : end, // the ender's clock may lag
         outcome,
         error,
         model,

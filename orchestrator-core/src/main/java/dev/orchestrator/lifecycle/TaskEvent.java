@@ -1,5 +1,6 @@
 package dev.orchestrator.lifecycle;
 
+import dev.orchestrator.Task;
 import dev.orchestrator.TaskStatus;
 import java.time.Instant;
 import java.util.Objects;
@@ -16,14 +17,55 @@ import java.util.UUID;
  * @param at when it happened
  * @param attempt attempt number at that time
  * @param reason why, for humans
+ * @param version the task's version once it happened: a status change's new version (0 for the
+ *     creation; each change adds one), a note the version of the status it was made in. A task's
+ *     status changes are totally ordered by it, whichever node made them.
  */
 public record TaskEvent(
-    UUID taskId, TaskStatus from, TaskStatus to, Instant at, int attempt, String reason) {
+    UUID taskId,
+    TaskStatus from,
+    TaskStatus to,
+    Instant at,
+    int attempt,
+    String reason,
+    long version) {
   public TaskEvent {
     Objects.requireNonNull(taskId, "taskId");
     Objects.requireNonNull(to, "to");
     Objects.requireNonNull(at, "at");
     reason = reason == null ? "" : dev.orchestrator.Texts.storable(reason);
+    if (version < 0) {
+      throw new IllegalArgumentException("versions start at 0: " + version);
+    }
+  }
+
+  /** The event of a task's creation in its status. */
+  public static TaskEvent created(Task task) {
+    return new TaskEvent(task.id(), null, task.status(), task.createdAt(), 0, "submitted", 0);
+  }
+
+  /** The event of a claim, from the task as claimed. */
+  public static TaskEvent claimed(Task running) {
+    return new TaskEvent(
+        running.id(),
+        TaskStatus.QUEUED,
+        TaskStatus.RUNNING,
+        running.startedAt(),
+        running.attempt(),
+        "claimed by " + running.leaseOwner(),
+        running.version());
+  }
+
+  /** The event of a scheduled task falling due, from the task as promoted. */
+  public static TaskEvent due(Task queued) {
+    return new TaskEvent(
+        queued.id(),
+        TaskStatus.SCHEDULED,
+        TaskStatus.QUEUED,
+        queued.updatedAt(),
+        queued.attempt(),
+        "due",
+        queued.version());
   }
 
   /** True for a status change, false for a note. */

@@ -7,7 +7,6 @@ import dev.orchestrator.TaskQuery;
 import dev.orchestrator.TaskStatus;
 import dev.orchestrator.UsageTotal;
 import dev.orchestrator.lifecycle.Attempt;
-import dev.orchestrator.lifecycle.AttemptOutcome;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.lifecycle.Transitions;
 import dev.orchestrator.spi.Lease;
@@ -98,8 +97,7 @@ public final class InMemoryTaskStore implements TaskStore {
         for (UUID parent : t.parentIds()) {
           childrenOf.computeIfAbsent(parent, p -> new LinkedHashSet<>()).add(t.id());
         }
-        eventsOf(t.id())
-            .add(new TaskEvent(t.id(), null, t.status(), t.createdAt(), 0, "submitted"));
+        eventsOf(t.id()).add(TaskEvent.created(t));
       }
       return result;
     }
@@ -182,27 +180,25 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   private Task claimOne(Task t, Lease lease) {
+    Instant start = notBefore(lease.now(), t);
     Task next =
         t.toBuilder()
             .status(TaskStatus.RUNNING)
             .attempt(t.attempt() + 1)
-            .startedAt(lease.now())
-            .updatedAt(lease.now())
+            .startedAt(start)
+            .updatedAt(start)
             .leaseOwner(lease.owner())
             .leaseExpiresAt(lease.expiresAt())
             .version(t.version() + 1)
             .build();
     replace(t, next);
-    eventsOf(t.id())
-        .add(
-            new TaskEvent(
-                t.id(),
-                TaskStatus.QUEUED,
-                TaskStatus.RUNNING,
-                lease.now(),
-                next.attempt(),
-                "claimed by " + lease.owner()));
+    eventsOf(t.id()).add(TaskEvent.claimed(next));
     return next;
+  }
+
+  /** A claimer's or promoter's "now", moved up to the task's last change where it lags behind. */
+  private static Instant notBefore(Instant now, Task t) {
+    return t.updatedAt() != null && now.isBefore(t.updatedAt()) ? t.updatedAt() : now;
   }
 
   @Override
@@ -242,12 +238,13 @@ public final class InMemoryTaskStore implements TaskStore {
           && !scheduled.first().runAt().isAfter(now)) {
         Task t = scheduled.first();
         Task next =
-            t.toBuilder().status(TaskStatus.QUEUED).updatedAt(now).version(t.version() + 1).build();
+            t.toBuilder()
+                .status(TaskStatus.QUEUED)
+                .updatedAt(notBefore(now, t))
+                .version(t.version() + 1)
+                .build();
         replace(t, next);
-        eventsOf(t.id())
-            .add(
-                new TaskEvent(
-                    t.id(), TaskStatus.SCHEDULED, TaskStatus.QUEUED, now, t.attempt(), "due"));
+        eventsOf(t.id()).add(TaskEvent.due(next));
         promoted.add(next);
       }
       return promoted;
@@ -311,7 +308,7 @@ public final class InMemoryTaskStore implements TaskStore {
       List<Attempt> list = attempts.getOrDefault(late.taskId(), List.of());
       for (int i = 0; i < list.size(); i++) {
         Attempt a = list.get(i);
-        if (a.number() == late.number() && a.outcome() == AttemptOutcome.CANCELLED) {
+        if (a.number() == late.number() && a.outcome().keepsLateResult()) {
           list.set(i, a.withLateResult(late));
         }
       }

@@ -62,18 +62,33 @@ final class GroupCommit {
    * @return the stored new value, or empty when the compare-and-set lost
    */
   Optional<Task> apply(TaskUpdate update) {
-    Pending p = new Pending(update, new CompletableFuture<>());
-    synchronized (lock) {
-      if (!open || !writer.isAlive()) {
-        return transitioner.apply(update);
-      }
-      queue.add(p);
-    }
     try {
-      return p.result().join();
+      return applyAsync(update).join();
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : e;
     }
+  }
+
+  /**
+   * Queues the change with the others waiting without waiting for its write (after shutdown, writes
+   * it on the calling thread).
+   *
+   * @return the stored new value once written, or empty when the compare-and-set lost
+   */
+  CompletableFuture<Optional<Task>> applyAsync(TaskUpdate update) {
+    Pending p = new Pending(update, new CompletableFuture<>());
+    synchronized (lock) {
+      if (open && writer.isAlive()) {
+        queue.add(p);
+        return p.result();
+      }
+    }
+    try {
+      p.result().complete(transitioner.apply(update));
+    } catch (RuntimeException e) {
+      p.result().completeExceptionally(e);
+    }
+    return p.result();
   }
 
   private void write() {

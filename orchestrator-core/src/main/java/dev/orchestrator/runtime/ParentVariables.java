@@ -42,13 +42,13 @@ public final class ParentVariables {
   }
 
   /**
-   * The parent variables a prompt uses that these (possibly not yet finished) parents cannot
-   * supply, e.g. a misspelt parent name.
+   * The placeholders of a continuation's prompt (its own variables already filled in) that these
+   * (possibly not yet finished) parents cannot supply when it runs: a misspelt parent name, or a
+   * variable the spec did not give.
    */
   public static List<String> unknown(String prompt, Collection<Task> parents) {
     Map<String, String> known = of(List.copyOf(parents));
     return PromptTemplate.of(prompt).variables().stream()
-        .filter(IS_PARENT_VARIABLE)
         .filter(v -> !known.containsKey(v))
         .toList();
   }

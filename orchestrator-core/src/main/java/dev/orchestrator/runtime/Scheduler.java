@@ -1,7 +1,6 @@
 package dev.orchestrator.runtime;
 
 import dev.orchestrator.Task;
-import dev.orchestrator.TaskStatus;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.spi.TaskStore;
 import java.time.Duration;
@@ -67,9 +66,7 @@ final class Scheduler {
       Instant now = transitioner.clock().now();
       promoted = store.promoteDue(now, settings.batchSize());
       for (Task t : promoted) {
-        transitioner.publish(
-            new TaskEvent(
-                t.id(), TaskStatus.SCHEDULED, TaskStatus.QUEUED, now, t.attempt(), "due"));
+        transitioner.publish(TaskEvent.due(t));
       }
       transitioner.offer(promoted);
       total += promoted.size();

@@ -23,6 +23,15 @@ import java.util.UUID;
 public final class TaskFactory {
   private static final Duration MAX_TIMEOUT = Duration.ofDays(1);
 
+  /** Earliest start time a task may ask for: every store keeps it. */
+  public static final Instant MIN_RUN_AT = Instant.parse("0001-01-01T00:00:00Z");
+
+  /** Latest start time a task may ask for: every store keeps it. */
+  public static final Instant MAX_RUN_AT = Instant.parse("9999-12-31T23:59:59Z");
+
+  /** Longest backoff a retry policy may ask for. */
+  public static final Duration MAX_RETRY_DELAY = Duration.ofDays(365);
+
   private final Limits limits;
   private final Map<String, PromptTemplate> templates;
   private final Set<String> types;
@@ -79,14 +88,19 @@ public final class TaskFactory {
           Problem.BAD_TIMEOUT,
           "timeout must be positive and at most " + MAX_TIMEOUT + ": " + timeout);
     }
-    if (spec.delay() != null && spec.delay().isNegative()) {
-      throw new InvalidTaskException(Problem.BAD_TIMEOUT, "delay must not be negative");
+    if (spec.retryPolicy() != null
+        && spec.retryPolicy().maxDelay().compareTo(MAX_RETRY_DELAY) > 0) {
+      throw new InvalidTaskException(
+          Problem.BAD_RETRY,
+          "a retry policy's maxDelay must be at most "
+              + MAX_RETRY_DELAY
+              + ": "
+              + spec.retryPolicy());
     }
+    Instant runAt = runAt(spec, now);
 
     checkOptions(spec.options());
     String prompt = prompt(spec, parents, chained, type);
-    Instant runAt =
-        spec.runAt() != null ? spec.runAt() : spec.delay() != null ? now.plus(spec.delay()) : now;
     TaskStatus status;
     if (!parents.isEmpty() && !chained) {
       status = TaskStatus.PENDING;
@@ -119,6 +133,32 @@ public final class TaskFactory {
         .build();
   }
 
+  /** The spec's start time, refused unless every store can keep it. */
+  private static Instant runAt(TaskSpec spec, Instant now) {
+    Instant runAt = spec.runAt();
+    if (spec.delay() != null) {
+      if (spec.delay().isNegative()) {
+        throw new InvalidTaskException(
+            Problem.RUN_AT_OUT_OF_RANGE, "delay must not be negative: " + spec.delay());
+      }
+      if (spec.delay().compareTo(Duration.between(now, MAX_RUN_AT)) > 0) {
+        throw new InvalidTaskException(
+            Problem.RUN_AT_OUT_OF_RANGE,
+            "delay " + spec.delay() + " reaches past the latest start time " + MAX_RUN_AT);
+      }
+      runAt = now.plus(spec.delay());
+    }
+    if (runAt == null) {
+      return now;
+    }
+    if (runAt.isBefore(MIN_RUN_AT) || runAt.isAfter(MAX_RUN_AT)) {
+      throw new InvalidTaskException(
+          Problem.RUN_AT_OUT_OF_RANGE,
+          "runAt must be from " + MIN_RUN_AT + " to " + MAX_RUN_AT + ": " + runAt);
+    }
+    return runAt;
+  }
+
   private String prompt(TaskSpec spec, List<Task> parents, boolean chained, String type) {
     String prompt = spec.prompt();
     if (spec.template() != null) {
@@ -146,7 +186,9 @@ public final class TaskFactory {
       if (!unknown.isEmpty()) {
         throw new InvalidTaskException(
             Problem.MISSING_VARIABLE,
-            "no parent supplies " + unknown + " (parents are named by their name or id)");
+            "neither the parents nor the spec's variables supply "
+                + unknown
+                + " (parents are named by their name or id)");
       }
     } else if (prompt != null) {
       List<String> parentVars =

@@ -1,6 +1,8 @@
 package dev.orchestrator.runtime;
 
 import dev.orchestrator.Task;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One attempt running on this node, and the one-way switch that decides whether it was stopped from
@@ -17,6 +19,7 @@ final class TaskRun {
   }
 
   private final Task task;
+  private final CompletableFuture<Optional<Task>> outsideEnding = new CompletableFuture<>();
   private Runnable slotHandOff = () -> {};
   private boolean slotHandedOff;
   private Thread thread;
@@ -92,5 +95,13 @@ final class TaskRun {
 
   synchronized boolean isStopped() {
     return stopReason != null;
+  }
+
+  /**
+   * The write of the ending that whoever stopped the attempt recorded at once (a timeout), for the
+   * worker to wait on before it keeps its late result on the attempt record.
+   */
+  CompletableFuture<Optional<Task>> outsideEnding() {
+    return outsideEnding;
   }
 }

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -91,26 +92,24 @@ final class TaskRunner {
     long started = System.nanoTime();
     HandlerResult result = null;
     Throwable failure = null;
-    AttemptContext context = null;
+    AtomicReference<AttemptContext> context = new AtomicReference<>();
     ScheduledFuture<?> timeout =
         task.timeout() == null
             ? null
             : timer.schedule(
-                () -> run.stop(StopReason.TIMED_OUT),
-                task.timeout().toNanos(),
-                TimeUnit.NANOSECONDS);
+                () -> timeOut(run, context), task.timeout().toNanos(), TimeUnit.NANOSECONDS);
     try {
       List<Task> parents =
           task.parentIds().isEmpty() ? List.of() : transitioner.store().getAll(task.parentIds());
-      context =
+      context.set(
           new AttemptContext(
-              run, order(parents, task), transitioner, llm, rateLimiter, prices, metrics);
+              run, order(parents, task), transitioner, llm, rateLimiter, prices, metrics));
       TaskHandler handler = handlers.get(task.type());
       if (handler == null) {
         throw new dev.orchestrator.retry.FatalTaskException(
             "no handler for type '" + task.type() + "' on node");
       }
-      result = handler.handle(context);
+      result = handler.handle(context.get());
       if (result == null) {
         throw new dev.orchestrator.retry.FatalTaskException("handler returned null");
       }
@@ -127,38 +126,74 @@ final class TaskRunner {
     StopReason stopped = run.finish();
     Duration runTime = Duration.ofNanos(System.nanoTime() - started);
     Instant end = transitioner.clock().now();
-    Usage usage = context == null ? Usage.NONE : context.usage();
-    String model = context == null ? null : context.model();
+    AttemptContext ran = context.get();
+    Usage usage = ran == null ? Usage.NONE : ran.usage();
+    String model = ran == null ? null : ran.model();
     if (result != null) {
       usage = usage.plus(result.usage());
       model = result.model() != null ? result.model() : model;
     }
 
-    if (result != null && stopped != StopReason.CANCELLED && stopped != StopReason.LEASE_LOST) {
+    if (stopped == StopReason.TIMED_OUT) {
+      // the timeout ended the attempt when it fired; what the handler did since is late
+      run.handOffSlot();
+      run.outsideEnding().join();
+      keepLateResult(task, result, model, usage, end, AttemptOutcome.TIMED_OUT);
+    } else if (stopped == StopReason.CANCELLED || stopped == StopReason.LEASE_LOST) {
+      keepLateResult(task, result, model, usage, end, AttemptOutcome.CANCELLED);
+    } else if (result != null) {
       run.handOffSlot();
       complete(task, result, model, usage, end, runTime);
     } else if (stopped == StopReason.SHUTDOWN) {
       release(task, end);
-    } else if (stopped == StopReason.CANCELLED || stopped == StopReason.LEASE_LOST) {
-      lost(task, result, model, usage, end);
     } else {
-      Classification c =
-          stopped == StopReason.TIMED_OUT
-              ? new Classification(
-                  ErrorKind.TIMEOUT, "attempt exceeded its timeout of " + task.timeout(), null)
-              : classifier.classify(failure);
+      Classification c = classifier.classify(failure);
       AttemptOutcome outcome =
-          stopped == StopReason.TIMED_OUT
-              ? AttemptOutcome.TIMED_OUT
-              : c.kind().isRetryable()
-                  ? AttemptOutcome.RETRYABLE_FAILURE
-                  : AttemptOutcome.FATAL_FAILURE;
+          c.kind().isRetryable() ? AttemptOutcome.RETRYABLE_FAILURE : AttemptOutcome.FATAL_FAILURE;
       Attempt record = Attempt.ended(task, end, outcome, c.toError(), model, usage, null);
       metrics.attempt(task.type(), outcome, runTime);
       run.handOffSlot();
-      if (commits.apply(transitioner.failure(task, c, record)).isEmpty()) {
-        lost(task, null, model, usage, end);
-      }
+      commits.apply(transitioner.failure(task, c, record));
+    }
+  }
+
+  /**
+   * Ends an attempt that outlived its timeout at once: interrupts the handler and records TIMED_OUT
+   * (retried or FAILED by the task's policy), whether or not the handler heeds the interrupt. Runs
+   * on the timer thread, so it only queues the write.
+   */
+  private void timeOut(TaskRun run, AtomicReference<AttemptContext> context) {
+    if (!run.stop(StopReason.TIMED_OUT)) {
+      return; // the handler finished first
+    }
+    try {
+      Task task = run.task();
+      Classification c =
+          new Classification(
+              ErrorKind.TIMEOUT, "attempt exceeded its timeout of " + task.timeout(), null);
+      AttemptContext ran = context.get();
+      Attempt record =
+          Attempt.ended(
+              task,
+              transitioner.clock().now(),
+              AttemptOutcome.TIMED_OUT,
+              c.toError(),
+              ran == null ? null : ran.model(),
+              ran == null ? Usage.NONE : ran.usage(),
+              null);
+      metrics.attempt(task.type(), AttemptOutcome.TIMED_OUT, task.timeout());
+      commits
+          .applyAsync(transitioner.failure(task, c, record))
+          .whenComplete(
+              (written, e) -> {
+                if (e != null) {
+                  run.outsideEnding().completeExceptionally(e);
+                } else {
+                  run.outsideEnding().complete(written);
+                }
+              });
+    } catch (RuntimeException e) {
+      run.outsideEnding().completeExceptionally(e);
     }
   }
 
@@ -181,7 +216,8 @@ final class TaskRunner {
         commits.apply(
             new TaskUpdate(task, next, record, "attempt " + task.attempt() + " succeeded"));
     if (done.isEmpty()) {
-      lost(task, result, model, usage, end);
+      // cancelled between the handler's return and this write
+      keepLateResult(task, result, model, usage, end, AttemptOutcome.CANCELLED);
     }
   }
 
@@ -199,22 +235,23 @@ final class TaskRunner {
   }
 
   /**
-   * The attempt lost its task to someone else (a cancel, the reaper). A result produced too late
-   * for a cancelled task is kept on that attempt's record, never on the task.
+   * The attempt was ended from outside (a cancel, a timeout, the reaper) while its handler ran. A
+   * result the handler still produced is kept on that attempt's record (the store keeps it only
+   * where the record's outcome says so), never on the task.
    */
-  private void lost(Task task, HandlerResult result, String model, Usage usage, Instant end) {
-    Optional<Task> now = transitioner.store().get(task.id());
-    if (result != null
-        && now.isPresent()
-        && now.get().status() == TaskStatus.CANCELLED
-        && now.get().attempt() == task.attempt()) {
+  private void keepLateResult(
+      Task task,
+      HandlerResult result,
+      String model,
+      Usage usage,
+      Instant end,
+      AttemptOutcome outcome) {
+    if (result != null) {
       transitioner
           .store()
-          .attachLateResult(
-              Attempt.ended(
-                  task, end, AttemptOutcome.CANCELLED, null, model, usage, result.output()));
+          .attachLateResult(Attempt.ended(task, end, outcome, null, model, usage, result.output()));
     }
-    log.debug("attempt {} of {} lost its task; now {}", task.attempt(), task.id(), now);
+    log.debug("attempt {} of {} was ended from outside ({})", task.attempt(), task.id(), outcome);
   }
 
   /** Parents in the order the task lists them. */

@@ -130,7 +130,7 @@ public final class Transitioner {
   public void inserted(List<Task> tasks) {
     List<Task> queued = new ArrayList<>();
     for (Task t : tasks) {
-      publish(new TaskEvent(t.id(), null, t.status(), t.createdAt(), 0, "submitted"));
+      publish(TaskEvent.created(t));
       switch (t.status()) {
         case QUEUED -> queued.add(t);
         case SCHEDULED -> scheduledHook.accept(t.runAt());
@@ -160,7 +160,14 @@ public final class Transitioner {
   /** Appends a note to the task's events and publishes it. */
   public void note(Task task, String reason) {
     TaskEvent e =
-        new TaskEvent(task.id(), task.status(), task.status(), clock.now(), task.attempt(), reason);
+        new TaskEvent(
+            task.id(),
+            task.status(),
+            task.status(),
+            clock.now(),
+            task.attempt(),
+            reason,
+            task.version());
     store.appendEvent(e);
     publish(e);
   }

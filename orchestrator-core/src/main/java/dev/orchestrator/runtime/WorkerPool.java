@@ -111,14 +111,7 @@ final class WorkerPool {
       running.put(t.id(), new TaskRun(t));
     }
     for (Task t : claimed) {
-      transitioner.publish(
-          new TaskEvent(
-              t.id(),
-              TaskStatus.QUEUED,
-              TaskStatus.RUNNING,
-              t.startedAt(),
-              t.attempt(),
-              "claimed by " + settings.nodeId()));
+      transitioner.publish(TaskEvent.claimed(t));
     }
     return claimed;
   }

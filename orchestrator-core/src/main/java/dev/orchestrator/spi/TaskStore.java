@@ -5,6 +5,7 @@ import dev.orchestrator.Page;
 import dev.orchestrator.Task;
 import dev.orchestrator.TaskQuery;
 import dev.orchestrator.lifecycle.Attempt;
+import dev.orchestrator.lifecycle.AttemptOutcome;
 import dev.orchestrator.lifecycle.TaskEvent;
 import java.time.Instant;
 import java.util.Collection;
@@ -113,8 +114,9 @@ public interface TaskStore extends AutoCloseable {
   List<Attempt> attempts(UUID taskId);
 
   /**
-   * Attaches the result a worker produced after its attempt was cancelled to that attempt's record,
-   * when the record's outcome is CANCELLED; otherwise does nothing.
+   * Attaches the result a worker produced after its attempt was ended from outside (cancelled,
+   * timed out) to that attempt's record, when the record's outcome {@linkplain
+   * AttemptOutcome#keepsLateResult() keeps late results}; otherwise does nothing.
    */
   void attachLateResult(Attempt lateResult);
 

@@ -29,11 +29,35 @@ public record TaskUpdate(Task expected, Task next, Attempt attempt, String reaso
       throw new IllegalArgumentException("attempt record of another task");
     }
     reason = reason == null ? "" : reason;
+    next = notBefore(expected, next);
+  }
+
+  /**
+   * The new value, its times moved up to the expected value's last change where the writer's clock
+   * is behind it (another node's clock, or a "now" taken before a concurrent change): a task's
+   * history never runs backwards.
+   */
+  private static Task notBefore(Task expected, Task next) {
+    java.time.Instant last = expected.updatedAt();
+    if (last == null || next.updatedAt() == null || !next.updatedAt().isBefore(last)) {
+      return next;
+    }
+    Task.Builder moved = next.toBuilder().updatedAt(last);
+    if (next.finishedAt() != null && next.finishedAt().isBefore(last)) {
+      moved.finishedAt(last);
+    }
+    return moved.build();
   }
 
   /** The event this update leaves. */
   public TaskEvent event() {
     return new TaskEvent(
-        next.id(), expected.status(), next.status(), next.updatedAt(), next.attempt(), reason);
+        next.id(),
+        expected.status(),
+        next.status(),
+        next.updatedAt(),
+        next.attempt(),
+        reason,
+        expected.version() + 1);
   }
 }

@@ -23,7 +23,7 @@ class MicrometerMetricsRecorderTest {
   private final MicrometerMetricsRecorder recorder = new MicrometerMetricsRecorder(registry);
 
   private static TaskEvent event(TaskStatus from, TaskStatus to) {
-    return new TaskEvent(UUID.randomUUID(), from, to, Instant.now(), 1, "test");
+    return new TaskEvent(UUID.randomUUID(), from, to, Instant.now(), 1, "test", 1);
   }
 
   @Test

@@ -730,10 +730,10 @@ public abstract class TaskStoreContract {
     Task t = insert(TestTasks.queued());
     store.appendEvent(
         new TaskEvent(
-            t.id(), TaskStatus.QUEUED, TaskStatus.QUEUED, T0.plusSeconds(1), 0, "note 1"));
+            t.id(), TaskStatus.QUEUED, TaskStatus.QUEUED, T0.plusSeconds(1), 0, "note 1", 0));
     store.appendEvent(
         new TaskEvent(
-            t.id(), TaskStatus.QUEUED, TaskStatus.QUEUED, T0.plusSeconds(2), 0, "note 2"));
+            t.id(), TaskStatus.QUEUED, TaskStatus.QUEUED, T0.plusSeconds(2), 0, "note 2", 0));
     List<String> reasons = store.events(t.id()).stream().map(TaskEvent::reason).toList();
     assertEquals(List.of("submitted", "note 1", "note 2"), reasons);
     assertFalse(store.events(t.id()).get(1).isTransition());

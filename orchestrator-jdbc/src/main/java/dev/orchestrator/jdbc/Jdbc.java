@@ -1,5 +1,6 @@
 package dev.orchestrator.jdbc;
 
+import com.zaxxer.hikari.HikariDataSource;
 import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -78,6 +79,31 @@ final class Jdbc {
 
   <T> Optional<T> queryOne(String sql, Row<T> row, Object... params) {
     List<T> rows = query(sql, row, params);
+    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+  }
+
+  /**
+   * Runs a statement that only reads. When it fails because the connection was lost (the server
+   * restarted, failed over, or a DBA ended the session), it runs once more on a fresh connection:
+   * the pool's idle connections date from before the loss too, so they are evicted first. A write
+   * is never repeated this way: its outcome would be unknown.
+   */
+  <T> List<T> read(String sql, Row<T> row, Object... params) {
+    try {
+      return query(sql, row, params);
+    } catch (StoreException e) {
+      if (!e.isConnectionLoss()) {
+        throw e;
+      }
+      if (dataSource instanceof HikariDataSource pool && pool.getHikariPoolMXBean() != null) {
+        pool.getHikariPoolMXBean().softEvictConnections();
+      }
+      return query(sql, row, params);
+    }
+  }
+
+  <T> Optional<T> readOne(String sql, Row<T> row, Object... params) {
+    List<T> rows = read(sql, row, params);
     return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
   }
 

@@ -346,7 +346,7 @@ public final class PostgresTaskStore implements TaskStore {
 
   @Override
   public List<Task> expiredLeases(Instant now, int limit) {
-    return jdbc.query(sql.expiredLeases, TaskRows::task, now, limit);
+    return jdbc.read(sql.expiredLeases, TaskRows::task, now, limit);
   }
 
   @Override
@@ -356,7 +356,7 @@ public final class PostgresTaskStore implements TaskStore {
 
   @Override
   public Optional<Instant> nextRunAt() {
-    return Optional.ofNullable(jdbc.query(sql.nextRunAt, rs -> Jdbc.instant(rs, "min")).get(0));
+    return Optional.ofNullable(jdbc.read(sql.nextRunAt, rs -> Jdbc.instant(rs, "min")).get(0));
   }
 
   @Override
@@ -384,6 +384,7 @@ public final class PostgresTaskStore implements TaskStore {
         note.at(),
         note.attempt(),
         note.reason(),
+        note.version(),
         note.taskId());
   }
 
@@ -412,7 +413,7 @@ public final class PostgresTaskStore implements TaskStore {
 
   @Override
   public Optional<Task> get(UUID id) {
-    return jdbc.queryOne(sql.get, TaskRows::task, id);
+    return jdbc.readOne(sql.get, TaskRows::task, id);
   }
 
   @Override
@@ -420,12 +421,12 @@ public final class PostgresTaskStore implements TaskStore {
     if (ids.isEmpty()) {
       return List.of();
     }
-    return jdbc.query(sql.getAll, TaskRows::task, (Object) ids.toArray(UUID[]::new));
+    return jdbc.read(sql.getAll, TaskRows::task, (Object) ids.toArray(UUID[]::new));
   }
 
   @Override
   public List<Task> stale(TaskStatus status, Instant before, int limit) {
-    return jdbc.query(sql.stale, TaskRows::task, status, before, limit);
+    return jdbc.read(sql.stale, TaskRows::task, status, before, limit);
   }
 
   @Override
@@ -433,7 +434,7 @@ public final class PostgresTaskStore implements TaskStore {
     if (parentIds.isEmpty()) {
       return List.of();
     }
-    return jdbc.query(sql.pendingChildren, TaskRows::task, (Object) parentIds.toArray(UUID[]::new));
+    return jdbc.read(sql.pendingChildren, TaskRows::task, (Object) parentIds.toArray(UUID[]::new));
   }
 
   @Override
@@ -479,7 +480,7 @@ public final class PostgresTaskStore implements TaskStore {
             + sql.tasksTable
             + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
             + " ORDER BY id DESC LIMIT ?";
-    List<Task> rows = jdbc.query(statement, TaskRows::task, params.toArray());
+    List<Task> rows = jdbc.read(statement, TaskRows::task, params.toArray());
     if (rows.size() > q.limit()) {
       List<Task> page = rows.subList(0, q.limit());
       return new Page<>(page, page.get(page.size() - 1).id());
@@ -494,17 +495,17 @@ public final class PostgresTaskStore implements TaskStore {
 
   @Override
   public List<Attempt> attempts(UUID taskId) {
-    return jdbc.query(sql.attempts, TaskRows::attempt, taskId);
+    return jdbc.read(sql.attempts, TaskRows::attempt, taskId);
   }
 
   @Override
   public List<TaskEvent> events(UUID taskId) {
-    return jdbc.query(sql.events, TaskRows::event, taskId);
+    return jdbc.read(sql.events, TaskRows::event, taskId);
   }
 
   @Override
   public List<Lineage.Edge> lineage(UUID taskId) {
-    return jdbc.query(
+    return jdbc.read(
         sql.lineage,
         rs -> new Lineage.Edge(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)),
         taskId);
@@ -513,7 +514,7 @@ public final class PostgresTaskStore implements TaskStore {
   @Override
   public Map<TaskStatus, Long> countByStatus() {
     Map<TaskStatus, Long> counts = new EnumMap<>(TaskStatus.class);
-    jdbc.query(
+    jdbc.read(
             sql.countByStatus, rs -> Map.entry(TaskStatus.valueOf(rs.getString(1)), rs.getLong(2)))
         .forEach(e -> counts.put(e.getKey(), e.getValue()));
     return counts;
@@ -531,8 +532,8 @@ public final class PostgresTaskStore implements TaskStore {
                 rs.getLong("output_tokens"),
                 TaskRows.decimal(rs, "cost"));
     return owner == null
-        ? jdbc.query(sql.usageTotals, row)
-        : jdbc.query(sql.usageTotalsOfOwner, row, owner);
+        ? jdbc.read(sql.usageTotals, row)
+        : jdbc.read(sql.usageTotalsOfOwner, row, owner);
   }
 
   /** Closes the connection pool when the store created it; a given DataSource stays open. */

@@ -39,7 +39,8 @@ public final class SchemaMigrator {
   public static final String PREFIX_PLACEHOLDER = "${prefix}";
 
   /** The scripts in order, for {@link #load}; a new version is appended here. */
-  public static final List<String> SCRIPTS = List.of("V1__tasks.sql", "V2__text_search.sql");
+  public static final List<String> SCRIPTS =
+      List.of("V1__tasks.sql", "V2__text_search.sql", "V3__event_versions.sql");
 
   private static final String LOCATION = "/dev/orchestrator/jdbc/migration/";
   private static final Pattern PREFIX = Pattern.compile("([a-z_][a-z0-9_]{0,39})?");

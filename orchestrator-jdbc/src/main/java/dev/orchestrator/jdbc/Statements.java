@@ -4,6 +4,7 @@ import static dev.orchestrator.jdbc.TaskRows.ATTEMPT_COLUMNS;
 import static dev.orchestrator.jdbc.TaskRows.TASK_COLUMNS;
 
 import dev.orchestrator.jdbc.TaskRows.Column;
+import dev.orchestrator.lifecycle.AttemptOutcome;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -26,8 +27,8 @@ final class Statements {
         ON CONFLICT (owner, md5(idempotency_key)) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING id, status, created_at, parent_ids),
       logged AS (
-        INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason)
-        SELECT id, NULL, status, coalesce(created_at, statement_timestamp()), 0, 'submitted'
+        INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
+        SELECT id, NULL, status, coalesce(created_at, statement_timestamp()), 0, 'submitted', 0
           FROM inserted),
       linked AS (
         INSERT INTO ${prefix}edges (parent_id, child_id)
@@ -58,13 +59,13 @@ final class Statements {
       WITH updated AS (
         UPDATE ${prefix}tasks SET %s, version = version + 1
          WHERE id = ? AND status = ? AND version = ?
-        RETURNING id, %s AS notified),
+        RETURNING id, version, %s AS notified),
       recorded AS (
         INSERT INTO ${prefix}attempts (%s)
         SELECT * FROM (VALUES (%s)) AS a(%s)
          WHERE a.task_id IN (SELECT id FROM updated))
-      INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason)
-      SELECT id, ?::text, ?::text, ?::timestamptz, ?::int, ?::text FROM updated""";
+      INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
+      SELECT id, ?::text, ?::text, ?::timestamptz, ?::int, ?::text, version FROM updated""";
 
   /**
    * Claims the candidates (a SELECT ... FOR UPDATE SKIP LOCKED, {@code %s}) with their events in
@@ -79,14 +80,15 @@ final class Statements {
       candidates AS (%s),
       claimed AS (
         UPDATE ${prefix}tasks t
-           SET status = 'RUNNING', attempt = t.attempt + 1, started_at = ?, updated_at = ?,
+           SET status = 'RUNNING', attempt = t.attempt + 1,
+               started_at = greatest(?, t.updated_at), updated_at = greatest(?, t.updated_at),
                lease_owner = ?, lease_expires_at = ?, version = t.version + 1
           FROM candidates c, relaxed
          WHERE t.id = c.id AND t.status = 'QUEUED'
         RETURNING t.*),
       logged AS (
-        INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason)
-        SELECT id, 'QUEUED', 'RUNNING', started_at, attempt, 'claimed by ' || lease_owner
+        INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
+        SELECT id, 'QUEUED', 'RUNNING', started_at, attempt, 'claimed by ' || lease_owner, version
           FROM claimed)
       SELECT * FROM claimed ORDER BY priority DESC, run_at, id""";
 
@@ -106,12 +108,13 @@ final class Statements {
         SELECT id FROM ${prefix}tasks WHERE status = 'SCHEDULED' AND run_at <= ?
          ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED),
       promoted AS (
-        UPDATE ${prefix}tasks t SET status = 'QUEUED', updated_at = ?, version = t.version + 1
+        UPDATE ${prefix}tasks t
+           SET status = 'QUEUED', updated_at = greatest(?, t.updated_at), version = t.version + 1
           FROM due WHERE t.id = due.id AND t.status = 'SCHEDULED'
         RETURNING t.*),
       logged AS (
-        INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason)
-        SELECT id, 'SCHEDULED', 'QUEUED', updated_at, attempt, 'due' FROM promoted)
+        INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
+        SELECT id, 'SCHEDULED', 'QUEUED', updated_at, attempt, 'due', version FROM promoted)
       SELECT *, %s FROM promoted ORDER BY run_at, id""";
 
   /**
@@ -165,15 +168,15 @@ final class Statements {
       """
       UPDATE ${prefix}attempts SET model = ?, input_tokens = ?, output_tokens = ?, cost = ?,
              output = ?
-       WHERE task_id = ? AND number = ? AND outcome = 'CANCELLED'""";
+       WHERE task_id = ? AND number = ? AND outcome IN (%s)""";
 
   private static final String EVENTS =
       "SELECT * FROM ${prefix}events WHERE task_id = ? ORDER BY seq";
 
   private static final String APPEND_EVENT =
       """
-      INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason)
-      SELECT ?::uuid, ?::text, ?::text, ?::timestamptz, ?::int, ?::text
+      INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
+      SELECT ?::uuid, ?::text, ?::text, ?::timestamptz, ?::int, ?::text, ?::bigint
        WHERE EXISTS (SELECT 1 FROM ${prefix}tasks WHERE id = ?)""";
 
   /** Every node connected to the task through edges, in either direction, and its edges. */
@@ -283,7 +286,14 @@ final class Statements {
     getAll = render(prefix, GET_ALL);
     pendingChildren = render(prefix, PENDING_CHILDREN);
     attempts = render(prefix, ATTEMPTS);
-    attachLateResult = render(prefix, ATTACH_LATE_RESULT);
+    attachLateResult =
+        render(
+            prefix,
+            ATTACH_LATE_RESULT.formatted(
+                java.util.Arrays.stream(AttemptOutcome.values())
+                    .filter(AttemptOutcome::keepsLateResult)
+                    .map(o -> "'" + o.name() + "'")
+                    .collect(Collectors.joining(", "))));
     events = render(prefix, EVENTS);
     appendEvent = render(prefix, APPEND_EVENT);
     lineage = render(prefix, LINEAGE);

@@ -30,6 +30,14 @@ public class StoreException extends OrchestratorException {
     return sqlState;
   }
 
+  /**
+   * True when the connection was lost: SQLSTATE class 08 (connection exception) or 57P01 to 57P03
+   * (the server is shutting down or starting up, or ended the session).
+   */
+  public boolean isConnectionLoss() {
+    return sqlState != null && (sqlState.startsWith("08") || sqlState.matches("57P0[123]"));
+  }
+
   /** True when the failure broke a unique constraint or index with this name. */
   boolean violates(String constraint) {
     return UNIQUE_VIOLATION.equals(sqlState)

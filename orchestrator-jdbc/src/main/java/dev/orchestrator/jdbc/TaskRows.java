@@ -310,7 +310,8 @@ final class TaskRows {
         TaskStatus.valueOf(rs.getString("to_status")),
         Jdbc.instant(rs, "at"),
         rs.getInt("attempt"),
-        rs.getString("reason"));
+        rs.getString("reason"),
+        rs.getLong("version"));
   }
 
   private static Usage usage(ResultSet rs) throws SQLException {

@@ -378,15 +378,16 @@ class PostgresStoreDataTest {
 
   @Test
   void purgeDeletesOldTerminalTasksInBatches() {
+    Instant past = Instant.now().minusSeconds(3600);
     List<Task> tasks = new ArrayList<>();
     for (int i = 0; i < 25; i++) {
-      tasks.add(TestTasks.queued("p" + i).build());
+      tasks.add(TestTasks.queued("p" + i).createdAt(past).updatedAt(past).build());
     }
     Task child = TestTasks.queued("child").parentIds(List.of(tasks.get(0).id())).build();
     tasks.add(child);
     store.insert(tasks);
-    Instant past = Instant.now().minusSeconds(3600);
-    List<Task> running = store.claimNext(20, lease("n"));
+    // an hour ago: the tasks ran then, so they are old enough to purge
+    List<Task> running = store.claimNext(20, new Lease("n", past, past.plusSeconds(30)));
     for (Task t : running) {
       Task done =
           t.toBuilder()
@@ -402,7 +403,7 @@ class PostgresStoreDataTest {
     }
     store.appendEvent(
         new TaskEvent(
-            running.get(0).id(), TaskStatus.COMPLETED, TaskStatus.COMPLETED, past, 1, "note"));
+            running.get(0).id(), TaskStatus.COMPLETED, TaskStatus.COMPLETED, past, 1, "note", 2));
     assertEquals(20, store.purgeTerminal(Instant.now().minus(Duration.ofMinutes(1)), 7));
     for (Task t : running) {
       assertTrue(store.get(t.id()).isEmpty());

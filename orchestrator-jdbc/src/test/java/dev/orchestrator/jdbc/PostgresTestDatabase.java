@@ -3,6 +3,7 @@ package dev.orchestrator.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
@@ -15,13 +16,17 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
  * The PostgreSQL the tests run against: the server named by {@value #URL_ENV} (a JDBC URL, user and
- * password as its parameters), else a Testcontainers container when Docker is available, else none:
- * the test is skipped with the reason printed, or fails when {@value #REQUIRE_ENV} is {@code true}
- * (as CI sets it). Each test class works on tables of its own prefix and drops them when done.
+ * password as its parameters), else the usual local one ({@value #LOCAL_URL}) when it answers, else
+ * a Testcontainers container when Docker is available, else none: the test is skipped with the
+ * reason printed, or fails when {@value #REQUIRE_ENV} is {@code true} (as CI sets it). Each test
+ * class works on tables of its own prefix and drops them when done.
  */
 public final class PostgresTestDatabase {
   public static final String URL_ENV = "ORCHESTRATOR_TEST_POSTGRES_URL";
   public static final String REQUIRE_ENV = "ORCHESTRATOR_REQUIRE_SERVERS";
+
+  /** A developer machine's PostgreSQL: local, user postgres, database test, no password. */
+  public static final String LOCAL_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
 
   /** Tables of a store, for {@link #drop}. */
   private static final String[] TABLES = {"tasks", "attempts", "events", "edges", "schema_version"};
@@ -29,6 +34,7 @@ public final class PostgresTestDatabase {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
   private static String url;
   private static String unavailable;
+  private static boolean skipAnnounced;
 
   private PostgresTestDatabase() {}
 
@@ -38,13 +44,21 @@ public final class PostgresTestDatabase {
       locate();
     }
     if (url == null) {
-      String message = "no PostgreSQL for this test: " + unavailable;
+      String message =
+          "no PostgreSQL for this test ("
+              + unavailable
+              + "); set "
+              + URL_ENV
+              + " to a JDBC URL to run it";
       if ("true".equalsIgnoreCase(System.getenv(REQUIRE_ENV))) {
         Assertions.fail(message + " (" + REQUIRE_ENV + "=true)");
       }
       // Deliberate skip, only on a developer's machine with no server and no Docker: the reason is
       // printed and reported by JUnit. CI sets ORCHESTRATOR_REQUIRE_SERVERS=true and fails above.
-      System.out.println("SKIPPED: " + message);
+      if (!skipAnnounced) {
+        skipAnnounced = true;
+        System.out.println("SKIPPED: " + message);
+      }
       Assumptions.abort(message);
     }
     return url;
@@ -56,9 +70,16 @@ public final class PostgresTestDatabase {
       url = configured;
       return;
     }
+    String local = LOCAL_URL + "&connectTimeout=2&loginTimeout=3";
+    try (Connection c = DriverManager.getConnection(local)) {
+      url = LOCAL_URL;
+      return;
+    } catch (SQLException e) {
+      unavailable = URL_ENV + " is not set, " + LOCAL_URL + " refused (" + e.getMessage() + ")";
+    }
     try {
       if (!DockerClientFactory.instance().isDockerAvailable()) {
-        unavailable = URL_ENV + " is not set and Docker is not available";
+        unavailable += " and Docker is not available";
         return;
       }
       PostgreSQLContainer container = new PostgreSQLContainer("postgres:16-alpine");
@@ -73,7 +94,7 @@ public final class PostgresTestDatabase {
               + "&password="
               + container.getPassword();
     } catch (RuntimeException e) {
-      unavailable = URL_ENV + " is not set and Testcontainers failed: " + e;
+      unavailable += " and Testcontainers failed: " + e;
     }
   }
 
