@@ -359,6 +359,67 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void aClaimWhoseNowLagsBehindTheTaskStartsItNoEarlierThanItsLastChange() {
+    Task t = insert(TestTasks.queued()); // created and last changed at T0
+    Instant lagging = T0.minusMillis(250); // a claimer's "now" taken before the insert
+    Task claimed = store.claimNext(1, lease("node-a", lagging)).get(0);
+    assertEquals(T0, claimed.startedAt());
+    assertEquals(T0, claimed.updatedAt());
+    TaskEvent event = store.events(t.id()).get(1);
+    assertEquals(T0, event.at());
+    Task scheduled = insert(TestTasks.scheduled(T0.plusSeconds(1)));
+    Task promoted = store.promoteDue(T0.plusSeconds(2), 10).get(0);
+    assertEquals(scheduled.id(), promoted.id());
+    assertFalse(promoted.updatedAt().isBefore(scheduled.updatedAt()));
+  }
+
+  @Test
+  void everyEventCarriesTheVersionTheTaskReachedWithIt() {
+    Task t = insert(TestTasks.queued());
+    Task running = store.claimNext(1, lease("a", T0.plusSeconds(1))).get(0);
+    store.appendEvent(
+        new TaskEvent(
+            t.id(),
+            TaskStatus.RUNNING,
+            TaskStatus.RUNNING,
+            T0.plusSeconds(2),
+            1,
+            "a note",
+            running.version()));
+    Task done =
+        running.toBuilder()
+            .status(TaskStatus.COMPLETED)
+            .output("o")
+            .updatedAt(T0.plusSeconds(3))
+            .finishedAt(T0.plusSeconds(3))
+            .noLease()
+            .build();
+    store.update(new TaskUpdate(running, done, null, "done")).orElseThrow();
+    List<TaskEvent> events = store.events(t.id());
+    assertEquals(List.of(0L, 1L, 1L, 2L), events.stream().map(TaskEvent::version).toList());
+    assertEquals(2, store.get(t.id()).orElseThrow().version());
+  }
+
+  @Test
+  void anUpdateWhoseClockLagsNeverMovesTheTaskBackInTime() {
+    insert(TestTasks.queued());
+    Task running = store.claimNext(1, lease("a", T0.plusSeconds(5))).get(0);
+    Instant lagging = T0.plusSeconds(4); // another node's clock, a second behind
+    Task done =
+        running.toBuilder()
+            .status(TaskStatus.COMPLETED)
+            .updatedAt(lagging)
+            .finishedAt(lagging)
+            .noLease()
+            .build();
+    Task stored = store.update(new TaskUpdate(running, done, null, "done")).orElseThrow();
+    assertEquals(T0.plusSeconds(5), stored.updatedAt());
+    assertEquals(T0.plusSeconds(5), stored.finishedAt());
+    List<TaskEvent> events = store.events(running.id());
+    assertEquals(T0.plusSeconds(5), events.get(events.size() - 1).at());
+  }
+
+  @Test
   void manyNodesClaimingAtOnceClaimEachTaskOnce() throws Exception {
     int tasks = 1000;
     List<Task> batch = new ArrayList<>();
@@ -674,6 +735,43 @@ public abstract class TaskStoreContract {
   }
 
   // ---- attempts, events, totals ----
+
+  @Test
+  void lateResultAttachesToATimedOutAttempt() {
+    insert(TestTasks.queued());
+    Task running = store.claimNext(1, lease("a", T0)).get(0);
+    Instant end = T0.plusSeconds(1);
+    Attempt timedOut =
+        Attempt.ended(
+            running,
+            end,
+            AttemptOutcome.TIMED_OUT,
+            new TaskError(ErrorKind.TIMEOUT, "too slow"),
+            null,
+            null,
+            null);
+    store.update(
+        new TaskUpdate(
+            running,
+            running.toBuilder()
+                .status(TaskStatus.FAILED)
+                .error(timedOut.error())
+                .finishedAt(end)
+                .updatedAt(end)
+                .noLease()
+                .build(),
+            timedOut,
+            "timed out"));
+    Usage usage = new Usage(3, 4, BigDecimal.ZERO);
+    store.attachLateResult(
+        Attempt.ended(
+            running, end.plusSeconds(1), AttemptOutcome.TIMED_OUT, null, "m", usage, "x"));
+    Attempt kept = store.attempts(running.id()).get(0);
+    assertEquals(AttemptOutcome.TIMED_OUT, kept.outcome());
+    assertEquals("x", kept.output());
+    assertEquals(usage, kept.usage());
+    assertNull(store.get(running.id()).orElseThrow().output());
+  }
 
   @Test
   void lateResultAttachesOnlyToACancelledAttempt() {
