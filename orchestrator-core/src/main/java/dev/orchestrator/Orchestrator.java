@@ -322,6 +322,22 @@ public final class Orchestrator implements AutoCloseable {
     return store.events(id);
   }
 
+  /**
+   * A page of every task's events in the order they became visible, after a position: resume after
+   * the last entry's position (for example a server-sent event's id) and no event is missed or read
+   * twice, whichever node wrote it.
+   *
+   * @throws IllegalArgumentException when the position is not one of this store's
+   */
+  public FeedPage feed(FeedQuery query) {
+    return store.feed(query);
+  }
+
+  /** The position of the newest event in the feed: read the feed after it for what comes next. */
+  public String feedHead() {
+    return store.feedHead();
+  }
+
   /** The whole graph the task belongs to: its ancestors and descendants, with the edges. */
   public Lineage lineage(UUID id) {
     return lineage(id, null);

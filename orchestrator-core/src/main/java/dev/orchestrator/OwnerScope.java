@@ -58,6 +58,11 @@ public final class OwnerScope {
     return orchestrator.events(id, owner);
   }
 
+  /** The feed of this owner's tasks' events; see {@link Orchestrator#feed}. */
+  public FeedPage feed(FeedQuery query) {
+    return orchestrator.feed(query.ofOwner(owner));
+  }
+
   public Lineage lineage(UUID id) {
     return orchestrator.lineage(id, owner);
   }

@@ -1,5 +1,8 @@
 package dev.orchestrator.memory;
 
+import dev.orchestrator.FeedEntry;
+import dev.orchestrator.FeedPage;
+import dev.orchestrator.FeedQuery;
 import dev.orchestrator.Lineage;
 import dev.orchestrator.Page;
 import dev.orchestrator.Task;
@@ -23,9 +26,11 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +54,12 @@ public final class InMemoryTaskStore implements TaskStore {
   private final Map<String, UUID> idempotencyKeys = new HashMap<>();
   private final Map<UUID, List<Attempt>> attempts = new HashMap<>();
   private final Map<UUID, List<TaskEvent>> events = new HashMap<>();
+
+  /** Every event by its place in the feed; a task's own list holds the same events. */
+  private final NavigableMap<Long, TaskEvent> feed = new TreeMap<>();
+
+  private final Map<UUID, List<Long>> feedPositions = new HashMap<>();
+  private long lastPosition;
   private final Map<UUID, Set<UUID>> childrenOf = new HashMap<>();
   private final NavigableSet<Task> queued = new TreeSet<>(CLAIM_ORDER);
   private final NavigableSet<Task> scheduled = new TreeSet<>(DUE_ORDER);
@@ -97,7 +108,7 @@ public final class InMemoryTaskStore implements TaskStore {
         for (UUID parent : t.parentIds()) {
           childrenOf.computeIfAbsent(parent, p -> new LinkedHashSet<>()).add(t.id());
         }
-        eventsOf(t.id()).add(TaskEvent.created(t));
+        record(TaskEvent.created(t));
       }
       return result;
     }
@@ -138,7 +149,7 @@ public final class InMemoryTaskStore implements TaskStore {
       if (u.attempt() != null) {
         recordAttempt(u.attempt());
       }
-      eventsOf(next.id()).add(u.event());
+      record(u.event());
       return Optional.of(next);
     }
   }
@@ -192,7 +203,7 @@ public final class InMemoryTaskStore implements TaskStore {
             .version(t.version() + 1)
             .build();
     replace(t, next);
-    eventsOf(t.id()).add(TaskEvent.claimed(next));
+    record(TaskEvent.claimed(next));
     return next;
   }
 
@@ -244,7 +255,7 @@ public final class InMemoryTaskStore implements TaskStore {
                 .version(t.version() + 1)
                 .build();
         replace(t, next);
-        eventsOf(t.id()).add(TaskEvent.due(next));
+        record(TaskEvent.due(next));
         promoted.add(next);
       }
       return promoted;
@@ -323,10 +334,52 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
+  public FeedPage feed(FeedQuery q) {
+    long after = q.after() == null ? 0 : position(q.after());
+    synchronized (lock) {
+      List<FeedEntry> entries = new ArrayList<>();
+      for (Map.Entry<Long, TaskEvent> e : feed.tailMap(after, false).entrySet()) {
+        if (entries.size() == q.limit()) {
+          break;
+        }
+        TaskEvent event = e.getValue();
+        Task t = tasks.get(event.taskId());
+        if ((q.taskId() == null || q.taskId().equals(event.taskId()))
+            && (q.rootId() == null || (t != null && q.rootId().equals(t.rootId())))
+            && (q.owner() == null || (t != null && q.owner().equals(t.owner())))) {
+          entries.add(new FeedEntry(Long.toString(e.getKey()), event));
+        }
+      }
+      String last =
+          entries.isEmpty() ? Long.toString(after) : entries.get(entries.size() - 1).position();
+      return new FeedPage(entries, last);
+    }
+  }
+
+  private static long position(String text) {
+    try {
+      long p = Long.parseLong(text);
+      if (p >= 0) {
+        return p;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new IllegalArgumentException("not a feed position of the in-memory store: " + text);
+  }
+
+  @Override
+  public String feedHead() {
+    synchronized (lock) {
+      return Long.toString(lastPosition);
+    }
+  }
+
+  @Override
   public void appendEvent(TaskEvent note) {
     synchronized (lock) {
       if (tasks.containsKey(note.taskId())) {
-        eventsOf(note.taskId()).add(note);
+        record(note);
       }
     }
   }
@@ -381,6 +434,8 @@ public final class InMemoryTaskStore implements TaskStore {
           }
           attempts.remove(t.id());
           events.remove(t.id());
+          feedPositions.getOrDefault(t.id(), List.of()).forEach(feed::remove);
+          feedPositions.remove(t.id());
           childrenOf.remove(t.id());
           for (UUID parent : t.parentIds()) {
             Set<UUID> siblings = childrenOf.get(parent);
@@ -438,8 +493,12 @@ public final class InMemoryTaskStore implements TaskStore {
     }
   }
 
-  private List<TaskEvent> eventsOf(UUID id) {
-    return events.computeIfAbsent(id, k -> new ArrayList<>());
+  /** Keeps an event in its task's trail and in the feed (under the lock). */
+  private void record(TaskEvent e) {
+    events.computeIfAbsent(e.taskId(), k -> new ArrayList<>()).add(e);
+    long position = ++lastPosition;
+    feed.put(position, e);
+    feedPositions.computeIfAbsent(e.taskId(), k -> new ArrayList<>()).add(position);
   }
 
   private void replace(Task previous, Task next) {

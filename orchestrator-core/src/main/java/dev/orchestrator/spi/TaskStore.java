@@ -1,5 +1,7 @@
 package dev.orchestrator.spi;
 
+import dev.orchestrator.FeedPage;
+import dev.orchestrator.FeedQuery;
 import dev.orchestrator.Lineage;
 import dev.orchestrator.Page;
 import dev.orchestrator.Task;
@@ -122,6 +124,19 @@ public interface TaskStore extends AutoCloseable {
 
   /** Events of a task, oldest first. */
   List<TaskEvent> events(UUID taskId);
+
+  /**
+   * The events of every task in the order they became visible, after a position. A reader that
+   * resumes after the position of the last entry it read misses no event and reads none twice,
+   * whatever commits meanwhile: an event becomes part of the feed only once nothing written before
+   * it can still appear. Purged tasks' events leave the feed.
+   *
+   * @throws IllegalArgumentException when {@code query.after()} is not a position of this store
+   */
+  FeedPage feed(FeedQuery query);
+
+  /** The position of the newest event in the feed now: read after it for what comes next. */
+  String feedHead();
 
   /** Appends a note (an event with {@code from == to}) without changing the task. */
   void appendEvent(TaskEvent note);

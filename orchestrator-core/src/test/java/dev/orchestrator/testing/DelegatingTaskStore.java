@@ -121,6 +121,16 @@ public class DelegatingTaskStore implements TaskStore {
   }
 
   @Override
+  public dev.orchestrator.FeedPage feed(dev.orchestrator.FeedQuery q) {
+    return call(() -> delegate.feed(q));
+  }
+
+  @Override
+  public String feedHead() {
+    return call(delegate::feedHead);
+  }
+
+  @Override
   public void appendEvent(TaskEvent e) {
     call(
         () -> {

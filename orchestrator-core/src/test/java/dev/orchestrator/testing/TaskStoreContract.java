@@ -736,6 +736,145 @@ public abstract class TaskStoreContract {
 
   // ---- attempts, events, totals ----
 
+  // ---- the feed ----
+
+  /** Reads the whole feed after a position, page by page. */
+  private List<dev.orchestrator.FeedEntry> readFeed(dev.orchestrator.FeedQuery query) {
+    List<dev.orchestrator.FeedEntry> all = new ArrayList<>();
+    dev.orchestrator.FeedQuery q = query;
+    while (true) {
+      dev.orchestrator.FeedPage page = store.feed(q);
+      all.addAll(page.entries());
+      if (page.entries().isEmpty()) {
+        return all;
+      }
+      q = q.from(page.position());
+    }
+  }
+
+  @Test
+  void theFeedHoldsEveryEventOnceInOrderAndResumesAfterAPosition() {
+    Task a = insert(TestTasks.queued());
+    Task b = insert(TestTasks.queued());
+    Task running = store.claim(List.of(a.id()), lease("n", T0.plusSeconds(1))).get(0);
+    store.update(
+        new TaskUpdate(
+            running,
+            running.toBuilder()
+                .status(TaskStatus.COMPLETED)
+                .updatedAt(T0.plusSeconds(2))
+                .finishedAt(T0.plusSeconds(2))
+                .noLease()
+                .build(),
+            null,
+            "done"));
+    List<dev.orchestrator.FeedEntry> all =
+        readFeed(dev.orchestrator.FeedQuery.after(null).limit(2));
+    List<TaskEvent> expected = new ArrayList<>(store.events(a.id()));
+    expected.addAll(store.events(b.id()));
+    assertEquals(
+        Set.copyOf(expected),
+        Set.copyOf(all.stream().map(dev.orchestrator.FeedEntry::event).toList()));
+    assertEquals(expected.size(), all.size(), "each once: " + all);
+    assertEquals(
+        all.stream().map(dev.orchestrator.FeedEntry::position).distinct().count(), all.size());
+    List<TaskEvent> ofA =
+        all.stream()
+            .map(dev.orchestrator.FeedEntry::event)
+            .filter(e -> e.taskId().equals(a.id()))
+            .toList();
+    assertEquals(store.events(a.id()), ofA, "a task's events in their order");
+    // resuming after any entry gives exactly the entries after it
+    for (int i = 0; i < all.size(); i++) {
+      assertEquals(
+          all.subList(i + 1, all.size()),
+          readFeed(dev.orchestrator.FeedQuery.after(all.get(i).position())));
+    }
+    assertEquals(all.get(all.size() - 1).position(), store.feedHead());
+    assertEquals(
+        List.of(), store.feed(dev.orchestrator.FeedQuery.after(store.feedHead())).entries());
+  }
+
+  @Test
+  void theFeedFiltersByTaskChainAndOwner() {
+    Task root = insert(TestTasks.queued());
+    Task child =
+        insert(
+            TestTasks.builder(TaskStatus.QUEUED)
+                .rootId(root.id())
+                .parentIds(List.of(root.id()))
+                .build());
+    Task other = insert(TestTasks.builder(TaskStatus.QUEUED).owner("acme").build());
+    dev.orchestrator.FeedQuery all = dev.orchestrator.FeedQuery.after(null);
+    assertEquals(
+        List.of(child.id()),
+        store.feed(all.ofTask(child.id())).entries().stream()
+            .map(e -> e.event().taskId())
+            .toList());
+    assertEquals(
+        Set.of(root.id(), child.id()),
+        store.feed(all.ofRoot(root.id())).entries().stream()
+            .map(e -> e.event().taskId())
+            .collect(java.util.stream.Collectors.toSet()));
+    assertEquals(
+        List.of(other.id()),
+        store.feed(all.ofOwner("acme")).entries().stream().map(e -> e.event().taskId()).toList());
+  }
+
+  @Test
+  void aPositionFromElsewhereIsRefused() {
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> store.feed(dev.orchestrator.FeedQuery.after("not a position")));
+  }
+
+  @Test
+  void aReaderTailingTheFeedWhileManyWritersCommitMissesNothingAndReadsNothingTwice()
+      throws Exception {
+    String head = store.feedHead();
+    int writers = 6;
+    int batches = 15;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    List<Future<List<UUID>>> written = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      written.add(
+          pool.submit(
+              () -> {
+                List<UUID> ids = new ArrayList<>();
+                for (int b = 0; b < batches; b++) {
+                  List<Task> batch = new ArrayList<>();
+                  for (int i = 0; i < 1 + b % 7 * 20; i++) { // batches of 1 to 121 tasks
+                    batch.add(TestTasks.queued());
+                  }
+                  for (Task t : store.insert(batch)) {
+                    ids.add(t.id());
+                  }
+                  store.claimNext(5, lease("w", T0.plusSeconds(1)));
+                }
+                return ids;
+              }));
+    }
+    List<dev.orchestrator.FeedEntry> tailed = new ArrayList<>();
+    dev.orchestrator.FeedQuery q = dev.orchestrator.FeedQuery.after(head);
+    while (!written.stream().allMatch(Future::isDone)) {
+      dev.orchestrator.FeedPage page = store.feed(q);
+      tailed.addAll(page.entries());
+      q = q.from(page.position());
+    }
+    Set<UUID> ids = new HashSet<>();
+    for (Future<List<UUID>> f : written) {
+      ids.addAll(f.get(1, TimeUnit.MINUTES));
+    }
+    pool.shutdown();
+    tailed.addAll(readFeed(q));
+    long expected = ids.stream().mapToLong(id -> store.events(id).size()).sum();
+    assertEquals(
+        expected,
+        tailed.stream().map(dev.orchestrator.FeedEntry::position).distinct().count(),
+        "every event of every writer, each once");
+    assertEquals(expected, tailed.size(), "nothing read twice");
+  }
+
   @Test
   void lateResultAttachesToATimedOutAttempt() {
     insert(TestTasks.queued());

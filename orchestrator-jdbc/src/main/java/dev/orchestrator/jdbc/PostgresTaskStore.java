@@ -2,6 +2,9 @@ package dev.orchestrator.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.orchestrator.FeedEntry;
+import dev.orchestrator.FeedPage;
+import dev.orchestrator.FeedQuery;
 import dev.orchestrator.Lineage;
 import dev.orchestrator.Page;
 import dev.orchestrator.Task;
@@ -371,6 +374,59 @@ public final class PostgresTaskStore implements TaskStore {
         late.output(),
         late.taskId(),
         late.number());
+  }
+
+  @Override
+  public FeedPage feed(FeedQuery q) {
+    long[] after = q.after() == null ? new long[] {0, 0} : feedPosition(q.after());
+    StringBuilder filters = new StringBuilder();
+    List<Object> params = new ArrayList<>(List.of(Long.toString(after[0]), after[1]));
+    if (q.taskId() != null) {
+      filters.append(" AND e.task_id = ?");
+      params.add(q.taskId());
+    }
+    if (q.rootId() != null) {
+      filters.append(" AND t.root_id = ?");
+      params.add(q.rootId());
+    }
+    if (q.owner() != null) {
+      filters.append(" AND t.owner = ?");
+      params.add(q.owner());
+    }
+    params.add(q.limit());
+    List<FeedEntry> entries =
+        jdbc.read(
+            sql.feed(q.rootId() != null || q.owner() != null, filters.toString()),
+            rs ->
+                new FeedEntry(
+                    rs.getString("feed_tx") + "-" + rs.getLong("seq"), TaskRows.event(rs)),
+            params.toArray());
+    String position =
+        entries.isEmpty() ? after[0] + "-" + after[1] : entries.get(entries.size() - 1).position();
+    return new FeedPage(entries, position);
+  }
+
+  /** A position of this store's feed: the writing transaction and the event's sequence number. */
+  private static long[] feedPosition(String text) {
+    int dash = text.indexOf('-');
+    try {
+      if (dash > 0) {
+        long tx = Long.parseLong(text.substring(0, dash));
+        long seq = Long.parseLong(text.substring(dash + 1));
+        if (tx >= 0 && seq >= 0) {
+          return new long[] {tx, seq};
+        }
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new IllegalArgumentException("not a feed position of the PostgreSQL store: " + text);
+  }
+
+  @Override
+  public String feedHead() {
+    return jdbc.readOne(sql.feedHead, rs -> rs.getString("feed_tx") + "-" + rs.getLong("seq"))
+        .orElse("0-0");
   }
 
   @Override

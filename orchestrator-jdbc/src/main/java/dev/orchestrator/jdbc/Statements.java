@@ -173,6 +173,24 @@ final class Statements {
   private static final String EVENTS =
       "SELECT * FROM ${prefix}events WHERE task_id = ? ORDER BY seq";
 
+  /**
+   * A page of the feed: events of transactions older than every running one (final: nothing written
+   * before them can still commit), in (tx, seq) order after a position. {@code %s}: the join and
+   * the filters of the query.
+   */
+  private static final String FEED =
+      """
+      SELECT e.*, e.tx::text AS feed_tx FROM ${prefix}events e%s
+       WHERE (e.tx, e.seq) > (?::xid8, ?::bigint)
+         AND e.tx < pg_snapshot_xmin(pg_current_snapshot())%s
+       ORDER BY e.tx, e.seq LIMIT ?""";
+
+  private static final String FEED_HEAD =
+      """
+      SELECT tx::text AS feed_tx, seq FROM ${prefix}events
+       WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY tx DESC, seq DESC LIMIT 1""";
+
   private static final String APPEND_EVENT =
       """
       INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
@@ -220,6 +238,7 @@ final class Statements {
         RETURNING id)
       SELECT count(*) FROM purged""";
 
+  private final String prefix;
   final String channel;
   final String insertTasks;
   final String byIdempotencyKey;
@@ -238,6 +257,7 @@ final class Statements {
   final String attachLateResult;
   final String events;
   final String appendEvent;
+  final String feedHead;
   final String lineage;
   final String countByStatus;
   final String usageTotals;
@@ -248,6 +268,7 @@ final class Statements {
 
   Statements(String prefix) {
     this.channel = prefix + "tasks_queued";
+    this.prefix = prefix;
     this.tasksTable = prefix + "tasks";
     this.edgesTable = prefix + "edges";
     String notify = "CASE WHEN status = 'QUEUED' THEN pg_notify('" + channel + "', '') END";
@@ -296,11 +317,19 @@ final class Statements {
                     .collect(Collectors.joining(", "))));
     events = render(prefix, EVENTS);
     appendEvent = render(prefix, APPEND_EVENT);
+    feedHead = render(prefix, FEED_HEAD);
     lineage = render(prefix, LINEAGE);
     countByStatus = render(prefix, COUNT_BY_STATUS);
     usageTotals = render(prefix, USAGE_TOTALS.formatted(""));
     usageTotalsOfOwner = render(prefix, USAGE_TOTALS.formatted("WHERE t.owner = ?"));
     purge = render(prefix, PURGE);
+  }
+
+  /** The feed statement with a join on the tasks (for chain and owner filters) and the filters. */
+  String feed(boolean joinTasks, String filters) {
+    return render(
+        prefix,
+        FEED.formatted(joinTasks ? " JOIN " + tasksTable + " t ON t.id = e.task_id" : "", filters));
   }
 
   private static String render(String prefix, String sql) {

@@ -28,6 +28,17 @@ class ReadRetryTest {
     }
   }
 
+  /** A store with a pool of its own, whose connections the test can tell apart and end. */
+  private PostgresTaskStore newStore(int poolSize) {
+    cluster = new PostgresCluster(getClass());
+    String url = PostgresTestDatabase.url();
+    return PostgresTaskStore.builder()
+        .jdbcUrl(url + (url.contains("?") ? "&" : "?") + "ApplicationName=" + APP, null, null)
+        .maximumPoolSize(poolSize)
+        .tablePrefix(cluster.prefix())
+        .build();
+  }
+
   private void terminateStoreConnections() {
     List<Boolean> killed =
         new Jdbc(cluster.admin())
@@ -40,14 +51,7 @@ class ReadRetryTest {
 
   @Test
   void readsRightAfterTheServerEndedEveryConnectionSucceed() {
-    cluster = new PostgresCluster(getClass());
-    String url = PostgresTestDatabase.url();
-    PostgresTaskStore store =
-        PostgresTaskStore.builder()
-            .jdbcUrl(url + (url.contains("?") ? "&" : "?") + "ApplicationName=" + APP, null, null)
-            .maximumPoolSize(4)
-            .tablePrefix(cluster.prefix())
-            .build();
+    PostgresTaskStore store = newStore(4);
     try {
       Task t = store.insert(List.of(TestTasks.queued("survives").build())).get(0);
       for (int round = 0; round < 5; round++) {
@@ -69,14 +73,7 @@ class ReadRetryTest {
 
   @Test
   void aWriteOnALostConnectionFailsAndIsNotRepeated() throws Exception {
-    cluster = new PostgresCluster(getClass());
-    String url = PostgresTestDatabase.url();
-    PostgresTaskStore store =
-        PostgresTaskStore.builder()
-            .jdbcUrl(url + (url.contains("?") ? "&" : "?") + "ApplicationName=" + APP, null, null)
-            .maximumPoolSize(2)
-            .tablePrefix(cluster.prefix())
-            .build();
+    PostgresTaskStore store = newStore(2);
     try {
       // both pooled connections used a moment ago, so the pool hands one out untested
       try (java.sql.Connection a = store.dataSource().getConnection();
