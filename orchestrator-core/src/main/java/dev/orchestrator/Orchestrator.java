@@ -78,6 +78,7 @@ public final class Orchestrator implements AutoCloseable {
   private final Clock clock;
   private final Transitioner transitioner;
   private final TaskFactory factory;
+  private final Map<String, String> templates;
   private final Node node;
   private final String nodeId;
   private final int batchSize;
@@ -102,6 +103,8 @@ public final class Orchestrator implements AutoCloseable {
     Map<String, TaskHandler> handlers = new HashMap<>(b.handlers);
     handlers.putIfAbsent(Task.LLM_TYPE, Orchestrator::callLlm);
     this.factory = new TaskFactory(b.limits, b.templates, handlers.keySet(), settings);
+    this.templates =
+        java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(b.templates));
     this.node =
         new Node(
             settings,
@@ -526,7 +529,25 @@ public final class Orchestrator implements AutoCloseable {
 
   /** A view of this orchestrator that sees and changes only one owner's tasks. */
   public OwnerScope forOwner(String owner) {
-    return new OwnerScope(this, owner);
+    return new OwnerScope(this, Objects.requireNonNull(owner, "owner"));
+  }
+
+  /**
+   * The {@link OwnerScope} interface over every owner's tasks, for code that serves both a tenant
+   * and an operator (a web layer whose request has no owner).
+   */
+  public OwnerScope everyOwner() {
+    return new OwnerScope(this, null);
+  }
+
+  /** The registered templates: name to text, by name. */
+  public Map<String, String> templates() {
+    return templates;
+  }
+
+  /** Number of tasks in each status (statuses with none may be absent). */
+  public Map<TaskStatus, Long> countByStatus() {
+    return store.countByStatus(null);
   }
 
   private static boolean visible(Task t, String owner) {

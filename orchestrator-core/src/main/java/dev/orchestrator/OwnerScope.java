@@ -3,7 +3,6 @@ package dev.orchestrator;
 import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.TaskEvent;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -11,22 +10,32 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The orchestrator as one owner (tenant) sees it: submits are owned by it, and another owner's
  * tasks are invisible (reads return nothing, changes throw {@link TaskNotFoundException}, parents
- * must be its own). Get one from {@link Orchestrator#forOwner(String)}.
+ * must be its own). Get one from {@link Orchestrator#forOwner(String)}; {@link
+ * Orchestrator#everyOwner()} gives the same interface over every owner's tasks.
  */
 public final class OwnerScope {
   private final Orchestrator orchestrator;
   private final String owner;
 
+  /**
+   * @param owner the owner, or null for the view of every owner ({@link Orchestrator#everyOwner()})
+   */
   OwnerScope(Orchestrator orchestrator, String owner) {
     this.orchestrator = orchestrator;
-    this.owner = Objects.requireNonNull(owner, "owner");
-    if (owner.isBlank()) {
+    this.owner = owner;
+    if (owner != null && owner.isBlank()) {
       throw new IllegalArgumentException("owner must not be blank");
     }
   }
 
+  /** The owner, or null when this view sees every owner. */
   public String owner() {
     return owner;
+  }
+
+  /** Number of this owner's tasks in each status (statuses with none may be absent). */
+  public java.util.Map<TaskStatus, Long> countByStatus() {
+    return orchestrator.store().countByStatus(owner);
   }
 
   public Task submit(TaskSpec spec) {

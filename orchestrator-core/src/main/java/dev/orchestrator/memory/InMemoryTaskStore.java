@@ -451,10 +451,12 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
-  public Map<TaskStatus, Long> countByStatus() {
+  public Map<TaskStatus, Long> countByStatus(String owner) {
     Map<TaskStatus, Long> counts = new java.util.EnumMap<>(TaskStatus.class);
     for (Task t : tasks.values()) {
-      counts.merge(t.status(), 1L, Long::sum);
+      if (owner == null || owner.equals(t.owner())) {
+        counts.merge(t.status(), 1L, Long::sum);
+      }
     }
     return counts;
   }

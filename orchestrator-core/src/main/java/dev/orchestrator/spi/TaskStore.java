@@ -152,8 +152,17 @@ public interface TaskStore extends AutoCloseable {
    */
   long purgeTerminal(Instant cutoff, int batchSize);
 
-  /** Number of tasks in each status (statuses with none may be absent). */
-  java.util.Map<dev.orchestrator.TaskStatus, Long> countByStatus();
+  /**
+   * Number of tasks in each status (statuses with none may be absent).
+   *
+   * @param owner only this owner's tasks, or null for all
+   */
+  java.util.Map<dev.orchestrator.TaskStatus, Long> countByStatus(String owner);
+
+  /** Number of tasks of every owner in each status (statuses with none may be absent). */
+  default java.util.Map<dev.orchestrator.TaskStatus, Long> countByStatus() {
+    return countByStatus(null);
+  }
 
   /**
    * Tokens and cost of attempt records grouped by owner and model.

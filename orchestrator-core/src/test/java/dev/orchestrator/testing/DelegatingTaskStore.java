@@ -150,8 +150,8 @@ public class DelegatingTaskStore implements TaskStore {
   }
 
   @Override
-  public Map<TaskStatus, Long> countByStatus() {
-    return call(delegate::countByStatus);
+  public Map<TaskStatus, Long> countByStatus(String owner) {
+    return call(() -> delegate.countByStatus(owner));
   }
 
   @Override

@@ -822,6 +822,17 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void countsByStatusOfOneOwnerOrAll() {
+    insert(TestTasks.queued());
+    insert(TestTasks.builder(TaskStatus.QUEUED).owner("acme").build());
+    insert(TestTasks.scheduled(T0.plusSeconds(60)));
+    assertEquals(
+        Map.of(TaskStatus.QUEUED, 2L, TaskStatus.SCHEDULED, 1L), store.countByStatus(null));
+    assertEquals(Map.of(TaskStatus.QUEUED, 1L), store.countByStatus("acme"));
+    assertEquals(Map.of(), store.countByStatus("nobody"));
+  }
+
+  @Test
   void aPositionFromElsewhereIsRefused() {
     assertThrows(
         IllegalArgumentException.class,

@@ -568,10 +568,13 @@ public final class PostgresTaskStore implements TaskStore {
   }
 
   @Override
-  public Map<TaskStatus, Long> countByStatus() {
+  public Map<TaskStatus, Long> countByStatus(String owner) {
     Map<TaskStatus, Long> counts = new EnumMap<>(TaskStatus.class);
-    jdbc.read(
-            sql.countByStatus, rs -> Map.entry(TaskStatus.valueOf(rs.getString(1)), rs.getLong(2)))
+    Jdbc.Row<Map.Entry<TaskStatus, Long>> row =
+        rs -> Map.entry(TaskStatus.valueOf(rs.getString(1)), rs.getLong(2));
+    (owner == null
+            ? jdbc.read(sql.countByStatus, row)
+            : jdbc.read(sql.countByStatusOfOwner, row, owner))
         .forEach(e -> counts.put(e.getKey(), e.getValue()));
     return counts;
   }

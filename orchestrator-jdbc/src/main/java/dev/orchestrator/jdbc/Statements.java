@@ -212,7 +212,7 @@ final class Statements {
        ORDER BY e.child_id, e.parent_id""";
 
   private static final String COUNT_BY_STATUS =
-      "SELECT status, count(*) FROM ${prefix}tasks GROUP BY status";
+      "SELECT status, count(*) FROM ${prefix}tasks%s GROUP BY status";
 
   private static final String USAGE_TOTALS =
       """
@@ -260,6 +260,7 @@ final class Statements {
   final String feedHead;
   final String lineage;
   final String countByStatus;
+  final String countByStatusOfOwner;
   final String usageTotals;
   final String usageTotalsOfOwner;
   final String purge;
@@ -319,7 +320,8 @@ final class Statements {
     appendEvent = render(prefix, APPEND_EVENT);
     feedHead = render(prefix, FEED_HEAD);
     lineage = render(prefix, LINEAGE);
-    countByStatus = render(prefix, COUNT_BY_STATUS);
+    countByStatus = render(prefix, COUNT_BY_STATUS.formatted(""));
+    countByStatusOfOwner = render(prefix, COUNT_BY_STATUS.formatted(" WHERE owner = ?"));
     usageTotals = render(prefix, USAGE_TOTALS.formatted(""));
     usageTotalsOfOwner = render(prefix, USAGE_TOTALS.formatted("WHERE t.owner = ?"));
     purge = render(prefix, PURGE);
