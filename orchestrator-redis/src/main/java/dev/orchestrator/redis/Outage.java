@@ -1,0 +1,90 @@
+package dev.orchestrator.redis;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether Redis answers one component, and when to try it again while it does not: calls stop
+ * reaching Redis at the first failure, then try again after a backoff that doubles up to {@link
+ * #MAX_BACKOFF}. Logs one WARN when an outage begins and one INFO when it ends, never one per call.
+ * Thread-safe.
+ */
+final class Outage {
+  private static final Logger log = LoggerFactory.getLogger(Outage.class);
+  static final Duration FIRST_BACKOFF = Duration.ofMillis(50);
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+
+  private final String component;
+  private final String meanwhile;
+  private volatile boolean down;
+  private long since;
+  private long backoff;
+  private long nextTry;
+
+  /**
+   * @param component what is cut off, for the log ("task queue orchestrator:")
+   * @param meanwhile what the component does while Redis is down, for the log
+   */
+  Outage(String component, String meanwhile) {
+    this.component = component;
+    this.meanwhile = meanwhile;
+  }
+
+  /** True while Redis is believed up, or when the backoff of an outage allows another try. */
+  boolean mayTry() {
+    if (!down) {
+      return true;
+    }
+    synchronized (this) {
+      return !down || System.nanoTime() - nextTry >= 0;
+    }
+  }
+
+  boolean isDown() {
+    return down;
+  }
+
+  /** Time to wait before the next try; zero while Redis is up. */
+  synchronized long backoffNanos() {
+    return down ? Math.max(0, nextTry - System.nanoTime()) : 0;
+  }
+
+  /** A call failed: the outage begins (logged) or goes on (backoff doubles). */
+  synchronized void failed(RuntimeException cause) {
+    long now = System.nanoTime();
+    if (!down) {
+      down = true;
+      since = now;
+      backoff = FIRST_BACKOFF.toNanos();
+      log.warn(
+          "Redis is unreachable for the {} ({}); {} until it is back", component, cause, meanwhile);
+    } else {
+      backoff = Math.min(2 * backoff, MAX_BACKOFF.toNanos());
+    }
+    nextTry = now + backoff;
+  }
+
+  /**
+   * A call succeeded.
+   *
+   * @return true when this ends an outage
+   */
+  boolean succeeded() {
+    if (!down) {
+      return false;
+    }
+    synchronized (this) {
+      if (!down) {
+        return false;
+      }
+      down = false;
+      log.info(
+          "Redis is back for the {} after {} ms",
+          component,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since));
+      return true;
+    }
+  }
+}
