@@ -51,6 +51,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   private static final LuaScript RESERVE =
       new LuaScript(
           """
+          local SECOND, MINUTE = 1010000, 60010000
           local t = redis.call('TIME')
           local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
           local tokens = tonumber(ARGV[1])
@@ -59,7 +60,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
           for w = 0, windows - 1 do
             local log, sum = KEYS[2 * w + 1], KEYS[2 * w + 2]
             local rps, tpm = tonumber(ARGV[2 * w + 2]), tonumber(ARGV[2 * w + 3])
-            local horizon = string.format('(%.0f', now - (tpm > 0 and 60000000 or 1000000))
+            local horizon = string.format('(%.0f', now - (tpm > 0 and MINUTE or SECOND))
             local gone = redis.call('ZRANGEBYSCORE', log, '-inf', horizon)
             if #gone > 0 then
               local freed = 0
@@ -68,10 +69,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
               redis.call('DECRBY', sum, freed)
             end
             local last = redis.call('ZRANGE', log, -1, -1, 'WITHSCORES')
-            if last[2] then start = math.max(start, tonumber(last[2])) end
+            if last[2] then
+              -- first come, first served; calls of one model paced evenly over the second
+              start = math.max(start, tonumber(last[2]) + (rps > 0 and math.floor(SECOND / rps) or 0))
+            end
             if rps > 0 then
               local nth = redis.call('ZRANGE', log, -rps, -rps, 'WITHSCORES')
-              if nth[2] then start = math.max(start, tonumber(nth[2]) + 1000000) end
+              if nth[2] then start = math.max(start, tonumber(nth[2]) + SECOND) end
             end
             if tpm > 0 then
               local inWindow = tonumber(redis.call('GET', sum) or '0')
@@ -81,7 +85,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                 if #batch == 0 then break end
                 for i = 1, #batch, 2 do
                   if inWindow + tokens <= tpm then break end
-                  start = math.max(start, tonumber(batch[i + 1]) + 60000000)
+                  start = math.max(start, tonumber(batch[i + 1]) + MINUTE)
                   inWindow = inWindow - tonumber(string.match(batch[i], ':(%d+)$'))
                 end
                 offset = offset + 100
