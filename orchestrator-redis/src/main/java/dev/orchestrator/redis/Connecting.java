@@ -83,6 +83,17 @@ abstract class Connecting<B extends Connecting<B>> {
       return keyPrefix + "{" + group + "}" + suffix;
     }
 
+    /** Drops the idle connections of a pooled standalone client (after a failure). */
+    void discardIdle() {
+      if (jedis instanceof RedisClient pooled) {
+        try {
+          pooled.getPool().clear();
+        } catch (RuntimeException e) {
+          // nothing to drop, or the pool is closing
+        }
+      }
+    }
+
     void closeIfOwned() {
       if (owned) {
         jedis.close();

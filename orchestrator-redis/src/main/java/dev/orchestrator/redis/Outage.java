@@ -18,6 +18,7 @@ final class Outage {
 
   private final String component;
   private final String meanwhile;
+  private final Runnable onFailure;
   private volatile boolean down;
   private long since;
   private long backoff;
@@ -26,10 +27,13 @@ final class Outage {
   /**
    * @param component what is cut off, for the log ("task queue orchestrator:")
    * @param meanwhile what the component does while Redis is down, for the log
+   * @param onFailure run after each failure (drops the pool's idle connections, which a restarted
+   *     server has closed, so the next try opens a new one instead of failing on a stale one)
    */
-  Outage(String component, String meanwhile) {
+  Outage(String component, String meanwhile, Runnable onFailure) {
     this.component = component;
     this.meanwhile = meanwhile;
+    this.onFailure = onFailure;
   }
 
   /** True while Redis is believed up, or when the backoff of an outage allows another try. */
@@ -52,7 +56,12 @@ final class Outage {
   }
 
   /** A call failed: the outage begins (logged) or goes on (backoff doubles). */
-  synchronized void failed(RuntimeException cause) {
+  void failed(RuntimeException cause) {
+    record(cause);
+    onFailure.run();
+  }
+
+  private synchronized void record(RuntimeException cause) {
     long now = System.nanoTime();
     if (!down) {
       down = true;

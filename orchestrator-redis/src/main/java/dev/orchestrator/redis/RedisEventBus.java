@@ -83,7 +83,8 @@ public final class RedisEventBus implements EventBus {
     this.outage =
         new Outage(
             "event bus " + connection.keyPrefix(),
-            "events reach this node only (other nodes see cancels at their heartbeat)");
+            "events reach this node only (other nodes see cancels at their heartbeat)",
+            connection::discardIdle);
     this.publisher = new Thread(this::sendLoop, "orchestrator-events-out-" + channel);
     this.listener = new Thread(this::listenLoop, "orchestrator-events-in-" + channel);
     publisher.setDaemon(true);

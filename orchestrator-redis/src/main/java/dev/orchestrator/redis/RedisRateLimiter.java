@@ -157,7 +157,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     this.outage =
         new Outage(
             "rate limiter " + connection.keyPrefix(),
-            "rate limits are now enforced PER NODE (in memory), not cluster-wide");
+            "rate limits are now enforced PER NODE (in memory), not cluster-wide",
+            connection::discardIdle);
   }
 
   public static Builder builder() {

@@ -102,7 +102,10 @@ public final class RedisTaskQueue implements TaskQueue {
     this.wakeKeyPrefix = connection.key("queue", ":wake:" + UUID.randomUUID() + ":");
     this.fallbackPollInterval = b.fallbackPollInterval;
     this.outage =
-        new Outage("task queue " + connection.keyPrefix(), "workers claim straight from the store");
+        new Outage(
+            "task queue " + connection.keyPrefix(),
+            "workers claim straight from the store",
+            connection::discardIdle);
   }
 
   public static Builder builder() {

@@ -45,7 +45,10 @@ class CrossNodeCancelTest {
               id,
               b ->
                   b.handler("block", context -> block(context.task(), id))
+                      .handler("quick", context -> quick(context.task(), id))
                       .workers(2)
+                      // the await sweep (a store read every poll interval) cannot be what helps
+                      .pollInterval(Duration.ofSeconds(10))
                       .heartbeatInterval(Duration.ofMinutes(1))
                       .leaseDuration(Duration.ofMinutes(3))));
     }
@@ -63,6 +66,14 @@ class CrossNodeCancelTest {
       interruptedAt.put(task.id(), System.nanoTime());
     }
     return HandlerResult.of("interrupted");
+  }
+
+  private final Map<UUID, Long> finishedAt = new ConcurrentHashMap<>();
+
+  private HandlerResult quick(Task task, String node) {
+    ranOn.put(task.id(), node);
+    finishedAt.put(task.id(), System.nanoTime());
+    return HandlerResult.of("done on " + node);
   }
 
   @AfterEach
@@ -102,5 +113,21 @@ class CrossNodeCancelTest {
         "cross-node cancel over %d cancels: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
         CANCELS, p50 / 1000.0, p99 / 1000.0, micros.get(micros.size() - 1) / 1000.0);
     assertTrue(p99 < 100_000, "p99 of cross-node cancel " + p99 + " µs");
+  }
+
+  @Test
+  void awaitCompletesAtOnceForATaskThatEndedOnTheOtherNode() throws Exception {
+    int remote = 0;
+    for (int i = 0; i < 40 && remote < 10; i++) {
+      Task t = nodes.get(0).submit(TaskSpec.prompt("quick " + i).type("quick").build());
+      Task done = nodes.get(0).await(t.id()).get(5, TimeUnit.SECONDS);
+      long heardAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - finishedAt.get(t.id()));
+      assertEquals(TaskStatus.COMPLETED, done.status());
+      if (ranOn.get(t.id()).equals("node-b")) {
+        remote++;
+        assertTrue(heardAfter < 1000, "await heard of a remote ending after " + heardAfter + " ms");
+      }
+    }
+    assertTrue(remote > 0, "no task ran on the other node");
   }
 }

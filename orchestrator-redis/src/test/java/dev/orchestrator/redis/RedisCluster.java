@@ -21,6 +21,7 @@ final class RedisCluster implements AutoCloseable {
   private final List<AutoCloseable> parts = new ArrayList<>();
   private final List<Orchestrator> nodes = new ArrayList<>();
   private final List<RedisEventBus> buses = new ArrayList<>();
+  private final List<PostgresTaskStore> stores = new ArrayList<>();
 
   RedisCluster(Class<?> testClass, String redisUrl) {
     this.redisUrl = redisUrl;
@@ -43,6 +44,7 @@ final class RedisCluster implements AutoCloseable {
     RedisTaskQueue queue = RedisTaskQueue.builder().url(redisUrl).keyPrefix(keyPrefix).build();
     RedisEventBus bus = RedisEventBus.builder().url(redisUrl).keyPrefix(keyPrefix).build();
     parts.add(store);
+    stores.add(store);
     parts.add(queue);
     parts.add(bus);
     buses.add(bus);
@@ -60,6 +62,10 @@ final class RedisCluster implements AutoCloseable {
     RedisRateLimiter limiter = b.url(redisUrl).keyPrefix(keyPrefix).build();
     parts.add(limiter);
     return limiter;
+  }
+
+  PostgresTaskStore store(int node) {
+    return stores.get(node);
   }
 
   RedisEventBus bus(int node) {
