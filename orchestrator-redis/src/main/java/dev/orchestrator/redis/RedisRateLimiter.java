@@ -29,11 +29,15 @@ import redis.clients.jedis.exceptions.JedisException;
  * <p><b>How.</b> Each acquire runs one Lua script, atomically, on Redis's own clock: it reserves
  * the earliest start that keeps every window of the call (the model's, the owner's) within its
  * limits, after every earlier reservation (first come, first served, as {@link
- * InMemoryRateLimiter}), and returns how long to wait. The caller then sleeps exactly that long:
- * one round trip per call, no retry loop. A window is a sorted set of reservations (score: start in
- * microseconds, member: {@code <sequence>:<tokens>}) plus the sum of its tokens; the script trims
- * what left the window, so its work stays proportional to the calls that must pass before this one.
- * Keys are {@code <prefix>{rate:<model>}:...}, one hash tag per model, and expire once idle.
+ * InMemoryRateLimiter}) and at least {@code 1 s / requestsPerSecond} after the previous one, and
+ * returns how long to wait. The caller then sleeps exactly that long: one round trip per call, no
+ * retry loop. Calls are paced evenly rather than let out in bursts, and each window is held 20 ms
+ * longer than its second or minute, so the jitter with which waiting callers wake never lets the
+ * provider see more than the limit in any second. A window is a sorted set of reservations (score:
+ * start in microseconds, member: {@code <sequence>:<tokens>}) plus the sum of its tokens; the
+ * script trims what left the window, so its work stays proportional to the calls that must pass
+ * before this one. Keys are {@code <prefix>{rate:<model>}:...}, one hash tag per model, and expire
+ * once idle.
  *
  * <p><b>Actual tokens.</b> A call reserves its estimate; {@link #settle} replaces the estimate with
  * what the call really used, so a call that used fewer gives the rest back (and one that used more
@@ -51,7 +55,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   private static final LuaScript RESERVE =
       new LuaScript(
           """
-          local SECOND, MINUTE = 1010000, 60010000
+          local SECOND, MINUTE = 1020000, 60020000
           local t = redis.call('TIME')
           local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
           local tokens = tonumber(ARGV[1])

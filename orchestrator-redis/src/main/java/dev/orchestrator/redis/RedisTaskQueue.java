@@ -189,13 +189,8 @@ public final class RedisTaskQueue implements TaskQueue {
     if (popped == null || !popped.getKey().equals(readyKey)) {
       return List.of(); // timed out, or woken up
     }
-    Map<String, Double> ids = new LinkedHashMap<>();
-    ids.put(popped.getValue().getElement(), popped.getValue().getScore());
-    if (max > 1) {
-      for (Tuple t : jedis.zpopmin(readyKey, max - 1)) {
-        ids.put(t.getElement(), t.getScore());
-      }
-    }
+    // claimed at once, alone: the next poll pops the rest, up to the slots then free
+    Map<String, Double> ids = Map.of(popped.getValue().getElement(), popped.getValue().getScore());
     return claim(claimer, ids);
   }
 
