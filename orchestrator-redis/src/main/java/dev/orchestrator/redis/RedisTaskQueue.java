@@ -44,10 +44,11 @@ import redis.clients.jedis.util.KeyValue;
  * is offered, with no polling loop. The blocking pop also watches a wake-up key of its own, which
  * {@link #wakeUp} fills.
  *
- * <p><b>Lost hints.</b> The pop script keeps a marker key; when it finds the marker gone (a new,
- * restarted or flushed Redis), the node claims straight from the store ({@link Claimer#claimNext})
- * until it has caught up, so tasks queued before are not left for the reconciler. When a claim
- * fails in the store, the ids it popped are put back.
+ * <p><b>Lost hints.</b> The pop script keeps a marker key holding an epoch, created when missing (a
+ * new, restarted or flushed Redis). A node that sees an epoch other than the last it saw (every
+ * node, after a flush) claims straight from the store ({@link Claimer#claimNext}) until it has
+ * caught up, so tasks queued before are not left for the reconciler. When a claim fails in the
+ * store, the ids it popped are put back.
  *
  * <p><b>Redis down.</b> Polls claim straight from the store, at most every {@link
  * Builder#fallbackPollInterval} unless an offer on this node wakes them, and try Redis again after
@@ -64,13 +65,17 @@ public final class RedisTaskQueue implements TaskQueue {
   /** How long a wake-up key lives if no poll consumes it. */
   private static final long WAKE_KEY_TTL_MILLIS = 10_000;
 
-  /** Pops up to ARGV[1] ids; the first element says whether the marker was missing. */
+  /**
+   * Pops up to ARGV[1] ids. The first element of the reply is the marker: the epoch of this Redis's
+   * queue, set to ARGV[2] when missing (a new, restarted or flushed Redis).
+   */
   private static final LuaScript POP =
       new LuaScript(
           """
-          local fresh = redis.call('SET', KEYS[2], '1', 'NX') and 1 or 0
+          redis.call('SET', KEYS[2], ARGV[2], 'NX')
+          local epoch = redis.call('GET', KEYS[2])
           local popped = redis.call('ZPOPMIN', KEYS[1], ARGV[1])
-          table.insert(popped, 1, fresh)
+          table.insert(popped, 1, epoch)
           return popped
           """);
 
@@ -91,6 +96,9 @@ public final class RedisTaskQueue implements TaskQueue {
 
   /** Set when Redis may have lost ids: claim from the store until it has no more. */
   private volatile boolean catchingUp;
+
+  /** The marker this queue last saw; another one means Redis lost the queue since. */
+  private volatile String epoch;
 
   private volatile boolean closed;
 
@@ -197,9 +205,15 @@ public final class RedisTaskQueue implements TaskQueue {
   /** Pops up to {@code max} members at once, noticing a Redis that lost the queue. */
   private Map<String, Double> popNow(int max) {
     List<?> reply =
-        (List<?>) POP.run(jedis, List.of(readyKey, markerKey), List.of(Integer.toString(max)));
+        (List<?>)
+            POP.run(
+                jedis,
+                List.of(readyKey, markerKey),
+                List.of(Integer.toString(max), UUID.randomUUID().toString()));
     boolean recovered = outage.succeeded();
-    if (recovered || ((Long) reply.get(0)) == 1L) {
+    String seen = (String) reply.get(0);
+    if (recovered || !seen.equals(epoch)) {
+      epoch = seen;
       catchingUp = true;
     }
     Map<String, Double> members = new LinkedHashMap<>();
