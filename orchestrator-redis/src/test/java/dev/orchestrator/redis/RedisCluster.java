@@ -80,5 +80,8 @@ final class RedisCluster implements AutoCloseable {
     }
     PostgresTestDatabase.drop(admin, tablePrefix);
     admin.close();
+    if (RedisTestServer.answers(redisUrl)) {
+      RedisTestServer.deleteKeys(redisUrl, keyPrefix);
+    }
   }
 }

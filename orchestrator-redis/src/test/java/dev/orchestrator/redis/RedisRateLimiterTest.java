@@ -41,6 +41,7 @@ class RedisRateLimiterTest {
     for (AutoCloseable c : opened) {
       c.close();
     }
+    RedisTestServer.deleteKeys(RedisTestServer.url(), prefix);
   }
 
   private RedisRateLimiter limiter(RedisRateLimiter.Builder b) {

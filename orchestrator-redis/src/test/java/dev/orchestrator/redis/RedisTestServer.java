@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
 
 /**
  * The shared Redis the tests run against: the server named by {@value #URL_ENV} (a {@code redis://}
@@ -77,6 +79,21 @@ final class RedisTestServer {
       return "PONG".equals(client.ping());
     } catch (RuntimeException e) {
       return false;
+    }
+  }
+
+  /** Deletes a test's keys (with SCAN: fine in a test, never on a hot path). */
+  static void deleteKeys(String url, String prefix) {
+    try (RedisClient client = RedisClient.create(url)) {
+      String cursor = ScanParams.SCAN_POINTER_START;
+      do {
+        ScanResult<String> page =
+            client.scan(cursor, new ScanParams().match(prefix + "*").count(1000));
+        if (!page.getResult().isEmpty()) {
+          client.del(page.getResult().toArray(String[]::new));
+        }
+        cursor = page.getCursor();
+      } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
     }
   }
 

@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import redis.clients.jedis.RedisClient;
 
 /**
  * Measures what Redis adds to a cluster on PostgreSQL, with two nodes in one JVM (each with its own
@@ -136,6 +137,9 @@ public final class RedisBenchmark {
     public void close() throws Exception {
       for (AutoCloseable part : parts) {
         part.close();
+      }
+      try (RedisClient redis = RedisClient.create(redisUrl)) {
+        redis.del(keyPrefix + "{queue}:ready", keyPrefix + "{queue}:marker");
       }
       try (PostgresTaskStore admin =
               PostgresTaskStore.builder().jdbcUrl(jdbcUrl, null, null).tablePrefix(TABLES).build();
