@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,27 +51,36 @@ class RedisRateLimiterTest {
     return limiter;
   }
 
-  @Test
-  void threeNodesTogetherNeverExceedTheLimitAndReachIt() throws Exception {
-    ConcurrentLinkedQueue<Long> starts = new ConcurrentLinkedQueue<>();
+  /** Three nodes, each with its own limiter on the shared keys; records when each call starts. */
+  private List<Orchestrator> threeNodes(
+      Supplier<RedisRateLimiter.Builder> limits, ConcurrentLinkedQueue<Long> starts) {
     List<Orchestrator> nodes = new ArrayList<>();
     for (int n = 0; n < 3; n++) {
       Orchestrator node =
           Orchestrator.builder()
               .store(new InMemoryTaskStore())
-              .rateLimiter(limiter(RedisRateLimiter.builder().limit(MODEL, RPS, 10_000_000)))
+              .rateLimiter(limiter(limits.get()))
               .llm(
                   request -> {
                     starts.add(System.nanoTime());
                     return new LlmResponse("ok", request.model(), 5, 5, "STOP", Duration.ZERO);
                   })
               .workers(8)
+              .shutdownGrace(Duration.ofMillis(200))
               .nodeId("limited-" + n)
               .build()
               .start();
       opened.add(node);
       nodes.add(node);
     }
+    return nodes;
+  }
+
+  @Test
+  void threeNodesTogetherNeverExceedTheLimitAndReachIt() throws Exception {
+    ConcurrentLinkedQueue<Long> starts = new ConcurrentLinkedQueue<>();
+    List<Orchestrator> nodes =
+        threeNodes(() -> RedisRateLimiter.builder().limit(MODEL, RPS, 10_000_000), starts);
     // 7.5 s of work at the limit: enough for a 5 s window after the first second
     List<CompletableFuture<Task>> done = new ArrayList<>();
     for (int i = 0; i < 150; i++) {
@@ -102,6 +112,27 @@ class RedisRateLimiterTest {
         RPS, rate, most);
     assertTrue(most <= RPS, "a second held " + most + " calls");
     assertTrue(Math.abs(rate - RPS) <= RPS * 0.1, "measured " + rate + " req/s");
+  }
+
+  @Test
+  void threeNodesShareOneTokenBudget() throws Exception {
+    ConcurrentLinkedQueue<Long> starts = new ConcurrentLinkedQueue<>();
+    // each call is estimated at 103 tokens (3 for the 9 characters of "budget NN", plus 100
+    // output tokens): the minute's 2,060 tokens admit 20 calls, the other 10 wait for it to slide
+    List<Orchestrator> nodes =
+        threeNodes(() -> RedisRateLimiter.builder().limit(MODEL, 100, 2060), starts);
+    for (int i = 0; i < 30; i++) {
+      nodes
+          .get(i % 3)
+          .submit(TaskSpec.prompt("budget " + (10 + i)).model(MODEL).maxOutputTokens(100).build());
+    }
+    Waits.until("20 calls started", Duration.ofSeconds(10), () -> starts.size() >= 20);
+    // the limiter holds the rest for a minute: over the next 2 s, none may start
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (System.nanoTime() < until) {
+      assertEquals(20, starts.size(), "calls started beyond the token budget");
+      Thread.sleep(20);
+    }
   }
 
   @Test
