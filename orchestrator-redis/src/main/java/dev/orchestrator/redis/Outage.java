@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
  * Thread-safe.
  */
 final class Outage {
-  private static final Logger log = LoggerFactory.getLogger(Outage.class);
-  static final Duration FIRST_BACKOFF = Duration.ofMillis(50);
-  static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(50);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
 
+  private final Logger log;
   private final String component;
   private final String meanwhile;
   private final Runnable onFailure;
@@ -25,12 +25,14 @@ final class Outage {
   private long nextTry;
 
   /**
+   * @param owner the component's class, whose logger reports the outage
    * @param component what is cut off, for the log ("task queue orchestrator:")
    * @param meanwhile what the component does while Redis is down, for the log
    * @param onFailure run after each failure (drops the pool's idle connections, which a restarted
    *     server has closed, so the next try opens a new one instead of failing on a stale one)
    */
-  Outage(String component, String meanwhile, Runnable onFailure) {
+  Outage(Class<?> owner, String component, String meanwhile, Runnable onFailure) {
+    this.log = LoggerFactory.getLogger(owner);
     this.component = component;
     this.meanwhile = meanwhile;
     this.onFailure = onFailure;
@@ -44,10 +46,6 @@ final class Outage {
     synchronized (this) {
       return !down || System.nanoTime() - nextTry >= 0;
     }
-  }
-
-  boolean isDown() {
-    return down;
   }
 
   /** Time to wait before the next try; zero while Redis is up. */

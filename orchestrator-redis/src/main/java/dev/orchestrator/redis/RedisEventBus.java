@@ -82,6 +82,7 @@ public final class RedisEventBus implements EventBus {
     this.channel = connection.key("events", "");
     this.outage =
         new Outage(
+            RedisEventBus.class,
             "event bus " + connection.keyPrefix(),
             "events reach this node only (other nodes see cancels at their heartbeat)",
             connection::discardIdle);

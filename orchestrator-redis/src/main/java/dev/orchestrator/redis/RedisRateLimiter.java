@@ -160,6 +160,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     this.perNode = local.build();
     this.outage =
         new Outage(
+            RedisRateLimiter.class,
             "rate limiter " + connection.keyPrefix(),
             "rate limits are now enforced PER NODE (in memory), not cluster-wide",
             connection::discardIdle);

@@ -111,6 +111,7 @@ public final class RedisTaskQueue implements TaskQueue {
     this.fallbackPollInterval = b.fallbackPollInterval;
     this.outage =
         new Outage(
+            RedisTaskQueue.class,
             "task queue " + connection.keyPrefix(),
             "workers claim straight from the store",
             connection::discardIdle);
