@@ -48,6 +48,11 @@ final class Outage {
     }
   }
 
+  /** False from a failure until the next call that succeeds. */
+  boolean isUp() {
+    return !down;
+  }
+
   /** Time to wait before the next try; zero while Redis is up. */
   synchronized long backoffNanos() {
     return down ? Math.max(0, nextTry - System.nanoTime()) : 0;

@@ -170,6 +170,14 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     return new Builder();
   }
 
+  /**
+   * False while limits hold per node because Redis failed: from the failure until a call to Redis
+   * succeeds again (a health signal).
+   */
+  public boolean isConnected() {
+    return outage.isUp();
+  }
+
   @Override
   public Duration acquire(String model, long tokens) throws InterruptedException {
     return acquire(model, null, tokens);

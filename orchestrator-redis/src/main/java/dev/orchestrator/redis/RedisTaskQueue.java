@@ -126,6 +126,14 @@ public final class RedisTaskQueue implements TaskQueue {
     return builder().url(url).build();
   }
 
+  /**
+   * False while the queue falls back on the store because Redis failed: from the failure until a
+   * call to Redis succeeds again (a health signal).
+   */
+  public boolean isConnected() {
+    return outage.isUp();
+  }
+
   @Override
   public void offer(Collection<Task> tasks) {
     if (tasks.isEmpty()) {

@@ -22,6 +22,7 @@ final class RedisCluster implements AutoCloseable {
   private final List<Orchestrator> nodes = new ArrayList<>();
   private final List<RedisEventBus> buses = new ArrayList<>();
   private final List<PostgresTaskStore> stores = new ArrayList<>();
+  private final List<RedisTaskQueue> queues = new ArrayList<>();
 
   RedisCluster(Class<?> testClass, String redisUrl) {
     this.redisUrl = redisUrl;
@@ -48,6 +49,7 @@ final class RedisCluster implements AutoCloseable {
     parts.add(queue);
     parts.add(bus);
     buses.add(bus);
+    queues.add(queue);
     Orchestrator node =
         configure
             .apply(Orchestrator.builder().store(store).queue(queue).eventBus(bus).nodeId(nodeId))
@@ -66,6 +68,10 @@ final class RedisCluster implements AutoCloseable {
 
   PostgresTaskStore store(int node) {
     return stores.get(node);
+  }
+
+  RedisTaskQueue queue(int node) {
+    return queues.get(node);
   }
 
   RedisEventBus bus(int node) {

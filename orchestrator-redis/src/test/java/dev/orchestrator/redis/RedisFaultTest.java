@@ -1,6 +1,7 @@
 package dev.orchestrator.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.orchestrator.Orchestrator;
 import dev.orchestrator.Task;
@@ -111,16 +112,23 @@ class RedisFaultTest {
     redis.stop();
     submit(100); // offered while Redis is down: only the store has them
     long duringOutage = allTerminalAfter(stoppedAt);
+    assertFalse(cluster.queue(0).isConnected() || cluster.queue(1).isConnected());
 
     submit(100); // still down
     long startedAt = System.nanoTime();
     redis.start();
     submit(100);
+    Waits.until(
+        "both queues back on Redis",
+        Duration.ofSeconds(10),
+        () -> cluster.queue(0).isConnected() && cluster.queue(1).isConnected());
+    long backOnRedis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
     long afterRestart = allTerminalAfter(startedAt);
     System.out.printf(
         "Redis stopped mid-run: the %d tasks submitted before and during the outage all done %d ms"
-            + " after the stop; Redis started again: all %d done %d ms after the start%n",
-        400, duringOutage, submitted.size(), afterRestart);
+            + " after the stop; Redis started again: both queues back on it %d ms after the start,"
+            + " all %d tasks done %d ms after it%n",
+        400, duringOutage, backOnRedis, submitted.size(), afterRestart);
     assertEachTaskEndedOnce();
   }
 
