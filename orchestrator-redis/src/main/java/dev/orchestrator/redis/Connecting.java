@@ -1,6 +1,7 @@
 package dev.orchestrator.redis;
 
 import java.util.Objects;
+import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -13,6 +14,16 @@ import redis.clients.jedis.UnifiedJedis;
 abstract class Connecting<B extends Connecting<B>> {
   /** The prefix of every key when none is set. */
   static final String DEFAULT_KEY_PREFIX = "orchestrator:";
+
+  /**
+   * Longest one blocking command waits on the server ({@code BZPOPMIN}; the event bus pings its
+   * subscription as often), so that a connection that died silently is noticed within {@link
+   * #BLOCKING_SOCKET_TIMEOUT_MILLIS}.
+   */
+  static final long MAX_BLOCK_MILLIS = 2_000;
+
+  /** Socket timeout of blocking commands and pub/sub on clients built from a URL. */
+  static final int BLOCKING_SOCKET_TIMEOUT_MILLIS = 5_000;
 
   private UnifiedJedis jedis;
   private String url;
@@ -30,7 +41,9 @@ abstract class Connecting<B extends Connecting<B>> {
 
   /**
    * Connects to {@code redis://[user:password@]host:port[/database]} with a pool of its own, closed
-   * with the component.
+   * with the component, whose blocking commands and subscription time out after 5 s without an
+   * answer (a client passed to {@link #jedis} should set {@code blockingSocketTimeoutMillis} alike:
+   * without it, a connection that dies silently, with no reset, blocks forever).
    */
   public B url(String value) {
     url = Objects.requireNonNull(value, "url");
@@ -64,7 +77,15 @@ abstract class Connecting<B extends Connecting<B>> {
     if (url == null) {
       throw new IllegalStateException("set jedis(..) or url(..)");
     }
-    return new Connection(RedisClient.create(url), true, keyPrefix);
+    RedisClient client =
+        RedisClient.builder()
+            .clientConfig(
+                DefaultJedisClientConfig.builder()
+                    .blockingSocketTimeoutMillis(BLOCKING_SOCKET_TIMEOUT_MILLIS)
+                    .build())
+            .fromURI(url)
+            .build();
+    return new Connection(client, true, keyPrefix);
   }
 
   /**

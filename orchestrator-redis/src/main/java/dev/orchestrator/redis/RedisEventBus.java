@@ -47,10 +47,12 @@ import redis.clients.jedis.exceptions.JedisException;
  * TaskEvent}'s components, whatever they are; unknown ones are ignored, so nodes of two versions
  * can share a channel.
  *
- * <p>Publishing to Redis never blocks the publisher: one thread sends what is queued, pipelined.
- * Pub /sub delivers at most once: while Redis is down, other nodes miss this node's events (they
- * learn of a cancel at their next heartbeat, and awaited tasks through the store), the outage is
- * logged once, and the listener resubscribes with a growing backoff.
+ * <p>Publishing to Redis never blocks the publisher: one thread sends what is queued, pipelined,
+ * and pings the subscription after 2 s with nothing to send, so a quiet subscription stays within
+ * the client's blocking socket timeout and a dead one is noticed. Pub/sub delivers at most once:
+ * while Redis is down, other nodes miss this node's events (they learn of a cancel at their next
+ * heartbeat, and awaited tasks through the store), the outage is logged once, and the listener
+ * resubscribes with a growing backoff.
  */
 public final class RedisEventBus implements EventBus {
   private static final Logger log = LoggerFactory.getLogger(RedisEventBus.class);
@@ -162,7 +164,12 @@ public final class RedisEventBus implements EventBus {
     List<String> batch = new ArrayList<>(PIPELINE_MAX);
     while (!closed) {
       try {
-        batch.add(outbox.take());
+        String first = outbox.poll(Connecting.MAX_BLOCK_MILLIS, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          ping(); // keeps a quiet subscription within its socket timeout, and tests it
+          continue;
+        }
+        batch.add(first);
       } catch (InterruptedException e) {
         break;
       }
@@ -210,6 +217,17 @@ public final class RedisEventBus implements EventBus {
         } catch (InterruptedException e) {
           break;
         }
+      }
+    }
+  }
+
+  private void ping() {
+    JedisPubSub s = subscription;
+    if (s != null && s.isSubscribed()) {
+      try {
+        s.ping();
+      } catch (JedisException e) {
+        // the listener fails on the same connection and resubscribes
       }
     }
   }

@@ -175,40 +175,43 @@ public final class RedisTaskQueue implements TaskQueue {
 
   private List<Task> pollRedis(Claimer claimer, int max, long deadline, long seenWakeUps)
       throws InterruptedException {
-    List<Task> claimed = new ArrayList<>(claim(claimer, popNow(max)));
-    if (catchingUp && claimed.size() < max) {
-      int wanted = max - claimed.size();
-      List<Task> fromStore = claimer.claimNext(wanted);
-      if (fromStore.size() < wanted) {
-        catchingUp = false;
-      }
-      claimed.addAll(fromStore);
-    }
-    if (!claimed.isEmpty()) {
-      return claimed;
-    }
-    long remaining = deadline - System.nanoTime();
-    // a whole millisecond at least: BZPOPMIN's timeout 0 would mean forever
-    if (remaining < TimeUnit.MILLISECONDS.toNanos(1) || wakeUps.get() != seenWakeUps || closed) {
-      return List.of();
-    }
     String wakeKey = wakeKeyPrefix + wakeKeys.incrementAndGet();
     blockedOn.add(wakeKey);
-    KeyValue<String, Tuple> popped;
     try {
-      if (wakeUps.get() != seenWakeUps || closed) {
-        return List.of();
+      while (true) {
+        List<Task> claimed = new ArrayList<>(claim(claimer, popNow(max)));
+        if (catchingUp && claimed.size() < max) {
+          int wanted = max - claimed.size();
+          List<Task> fromStore = claimer.claimNext(wanted);
+          if (fromStore.size() < wanted) {
+            catchingUp = false;
+          }
+          claimed.addAll(fromStore);
+        }
+        long remaining = deadline - System.nanoTime();
+        // a whole millisecond at least: BZPOPMIN's timeout 0 would mean forever
+        if (!claimed.isEmpty()
+            || remaining < TimeUnit.MILLISECONDS.toNanos(1)
+            || wakeUps.get() != seenWakeUps
+            || closed) {
+          return claimed;
+        }
+        // in slices, so a dead connection shows within the socket timeout
+        long slice =
+            Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(Connecting.MAX_BLOCK_MILLIS));
+        KeyValue<String, Tuple> popped = jedis.bzpopmin(slice / 1e9, readyKey, wakeKey);
+        if (popped != null) {
+          if (!popped.getKey().equals(readyKey)) {
+            return List.of(); // woken up
+          }
+          // claimed at once, alone: the next poll pops the rest, up to the slots then free
+          Tuple first = popped.getValue();
+          return claim(claimer, Map.of(first.getElement(), first.getScore()));
+        }
       }
-      popped = jedis.bzpopmin(remaining / 1e9, readyKey, wakeKey);
     } finally {
       blockedOn.remove(wakeKey);
     }
-    if (popped == null || !popped.getKey().equals(readyKey)) {
-      return List.of(); // timed out, or woken up
-    }
-    // claimed at once, alone: the next poll pops the rest, up to the slots then free
-    Map<String, Double> ids = Map.of(popped.getValue().getElement(), popped.getValue().getScore());
-    return claim(claimer, ids);
   }
 
   /** Pops up to {@code max} members at once, noticing a Redis that lost the queue. */

@@ -1,6 +1,7 @@
 package dev.orchestrator.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orchestrator.TaskStatus;
 import dev.orchestrator.lifecycle.TaskEvent;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,6 +77,22 @@ class RedisEventBusTest {
       assertEquals(fromB, got.stream().filter(fromB::contains).toList());
       assertEquals(total, got.size());
     }
+  }
+
+  @Test
+  void aQuietBusStaysSubscribedPastItsSocketTimeout() throws Exception {
+    List<TaskEvent> got = new CopyOnWriteArrayList<>();
+    buses.get(1).subscribe(got::add);
+    long quiet =
+        System.nanoTime()
+            + TimeUnit.MILLISECONDS.toNanos(Connecting.BLOCKING_SOCKET_TIMEOUT_MILLIS + 1000);
+    while (System.nanoTime() < quiet) {
+      assertTrue(buses.get(1).isListening(), "the quiet subscription was dropped");
+      Thread.sleep(20);
+    }
+    TaskEvent event = events(1).get(0);
+    buses.get(0).publish(event);
+    Waits.until("the event is heard", Duration.ofSeconds(5), () -> got.contains(event));
   }
 
   @Test
