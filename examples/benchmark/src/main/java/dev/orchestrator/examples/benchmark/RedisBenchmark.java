@@ -35,8 +35,9 @@ import redis.clients.jedis.RedisClient;
  *
  * <ol>
  *   <li>submit-to-start across nodes: a task submitted on node A (which runs nothing), timed from
- *       the submit call to the first line of its handler on node B; with the Redis queue and with
- *       the PostgreSQL work source ({@code LISTEN/NOTIFY}), in the same run;
+ *       the submit call to the first line of its handler on node B; with the Redis queue (with and
+ *       without the Redis event bus, whose traffic shares the two cores) and with the PostgreSQL
+ *       work source ({@code LISTEN/NOTIFY}), in the same run;
  *   <li>cross-node cancel: a task running on B cancelled through A, timed from the cancel call to
  *       the handler's interrupt (Redis event bus; without it B learns at its next heartbeat);
  *   <li>the rate limiter's accuracy: three limiters (three nodes) and 24 threads hammering one
@@ -73,13 +74,18 @@ public final class RedisBenchmark {
     rows.add(new String[] {"measure (2 nodes, PostgreSQL store)", "result"});
     rows.add(
         new String[] {
-          "submit on A to start on B, Redis queue (" + SAMPLES + ")",
-          p50p99(bench.submitToStart(true))
+          "submit on A to start on B, Redis queue and bus (" + SAMPLES + ")",
+          p50p99(bench.submitToStart(true, true))
         });
     rows.add(
         new String[] {
-          "submit on A to start on B, PostgreSQL work source (" + SAMPLES + ")",
-          p50p99(bench.submitToStart(false))
+          "submit on A to start on B, Redis queue, no bus (" + SAMPLES + ")",
+          p50p99(bench.submitToStart(true, false))
+        });
+    rows.add(
+        new String[] {
+          "submit on A to start on B, PostgreSQL work source, no bus (" + SAMPLES + ")",
+          p50p99(bench.submitToStart(false, false))
         });
     rows.add(
         new String[] {
@@ -100,14 +106,24 @@ public final class RedisBenchmark {
     final Orchestrator a;
     final Orchestrator b;
 
-    Pair(boolean redis, Function<Orchestrator.Builder, Orchestrator.Builder> runner) {
-      a = node("bench-a", redis, runner);
-      b = node("bench-b", redis, runner);
+    /**
+     * @param redisQueue the Redis queue, else the PostgreSQL work source
+     * @param redisBus the Redis event bus, else each node's own in-memory bus
+     */
+    Pair(
+        boolean redisQueue,
+        boolean redisBus,
+        Function<Orchestrator.Builder, Orchestrator.Builder> runner) {
+      a = node("bench-a", redisQueue, redisBus, runner);
+      b = node("bench-b", redisQueue, redisBus, runner);
       b.start();
     }
 
     private Orchestrator node(
-        String id, boolean redis, Function<Orchestrator.Builder, Orchestrator.Builder> configure) {
+        String id,
+        boolean redisQueue,
+        boolean redisBus,
+        Function<Orchestrator.Builder, Orchestrator.Builder> configure) {
       PostgresTaskStore store =
           PostgresTaskStore.builder()
               .jdbcUrl(jdbcUrl, null, null)
@@ -116,13 +132,13 @@ public final class RedisBenchmark {
               .build();
       parts.add(store);
       TaskQueue queue =
-          redis
+          redisQueue
               ? RedisTaskQueue.builder().url(redisUrl).keyPrefix(keyPrefix).build()
               : PostgresWorkSource.of(store);
       parts.add(queue);
       Orchestrator.Builder builder =
           Orchestrator.builder().store(store).queue(queue).nodeId(id).workers(8);
-      if (redis) {
+      if (redisBus) {
         RedisEventBus bus = RedisEventBus.builder().url(redisUrl).keyPrefix(keyPrefix).build();
         parts.add(bus);
         builder.eventBus(bus);
@@ -152,11 +168,12 @@ public final class RedisBenchmark {
     }
   }
 
-  private long[] submitToStart(boolean redis) throws Exception {
+  private long[] submitToStart(boolean redisQueue, boolean redisBus) throws Exception {
     BlockingQueue<Long> started = new ArrayBlockingQueue<>(1);
     try (Pair pair =
         new Pair(
-            redis,
+            redisQueue,
+            redisBus,
             b ->
                 b.handler(
                     "bench",
@@ -185,6 +202,7 @@ public final class RedisBenchmark {
     BlockingQueue<Long> interrupted = new ArrayBlockingQueue<>(1);
     try (Pair pair =
         new Pair(
+            true,
             true,
             b ->
                 b.handler(
