@@ -1,0 +1,364 @@
+package dev.orchestrator.redis;
+
+import dev.orchestrator.Task;
+import dev.orchestrator.spi.TaskQueue;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.resps.Tuple;
+import redis.clients.jedis.util.KeyValue;
+
+/**
+ * The dispatch queue of a cluster with Redis: one sorted set of QUEUED task ids that every node
+ * pops from, claiming each popped id in the store. A hint, never the truth: an id whose claim fails
+ * is dropped, and what Redis loses the core's reconciler offers again.
+ *
+ * <pre>{@code
+ * TaskQueue queue = RedisTaskQueue.builder().url("redis://127.0.0.1:6379").build();
+ * Orchestrator.builder().store(store).queue(queue)...
+ * }</pre>
+ *
+ * <p><b>Order.</b> The score of an id is minus its priority; ids of equal priority are ordered by
+ * their member, {@code <runAt in hex microseconds><id>}, so {@code ZPOPMIN} pops the highest
+ * priority, then the earliest runAt, then the oldest (ids are time-ordered). An id offered twice is
+ * one member.
+ *
+ * <p><b>Popping.</b> A poll pops at most {@code max} ids (the node's free worker slots, so no node
+ * hoards work another could start) in one script, and, when there are none, blocks in {@code
+ * BZPOPMIN} until one is offered or {@code maxWait} passes: an idle worker starts the moment a task
+ * is offered, with no polling loop. The blocking pop also watches a wake-up key of its own, which
+ * {@link #wakeUp} fills.
+ *
+ * <p><b>Lost hints.</b> The pop script keeps a marker key holding an epoch, created when missing (a
+ * new, restarted or flushed Redis). A node that sees an epoch other than the last it saw (every
+ * node, after a flush) claims straight from the store ({@link Claimer#claimNext}) until it has
+ * caught up, so tasks queued before are not left for the reconciler. When a claim fails in the
+ * store, the ids it popped are put back.
+ *
+ * <p><b>Redis down.</b> Polls claim straight from the store, at most every {@link
+ * Builder#fallbackPollInterval} unless an offer on this node wakes them, and try Redis again after
+ * a growing backoff; the outage is logged once. Once Redis answers again the node catches up from
+ * the store as after a flush.
+ *
+ * <p>All keys are {@code <prefix>{queue}:...}: one hash tag, so the queue also works on Redis
+ * Cluster. Thread-safe; a poll holds one pooled connection while it blocks.
+ */
+public final class RedisTaskQueue implements TaskQueue {
+  /** Longest wait between claims from the store while Redis is down. */
+  public static final Duration DEFAULT_FALLBACK_POLL_INTERVAL = Duration.ofMillis(500);
+
+  /** How long a wake-up key lives if no poll consumes it. */
+  private static final long WAKE_KEY_TTL_MILLIS = 10_000;
+
+  /**
+   * Pops up to ARGV[1] ids. The first element of the reply is the marker: the epoch of this Redis's
+   * queue, set to ARGV[2] when missing (a new, restarted or flushed Redis).
+   */
+  private static final LuaScript POP =
+      new LuaScript(
+          """
+          redis.call('SET', KEYS[2], ARGV[2], 'NX')
+          local epoch = redis.call('GET', KEYS[2])
+          local popped = redis.call('ZPOPMIN', KEYS[1], ARGV[1])
+          table.insert(popped, 1, epoch)
+          return popped
+          """);
+
+  private final Connecting.Connection connection;
+  private final UnifiedJedis jedis;
+  private final String readyKey;
+  private final String markerKey;
+  private final String wakeKeyPrefix;
+  private final Duration fallbackPollInterval;
+  private final Outage outage;
+
+  private final AtomicLong wakeUps = new AtomicLong();
+  private final AtomicLong wakeKeys = new AtomicLong();
+  private final Set<String> blockedOn = ConcurrentHashMap.newKeySet();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private long signals;
+
+  /** Set when Redis may have lost ids: claim from the store until it has no more. */
+  private volatile boolean catchingUp;
+
+  /** The marker this queue last saw; another one means Redis lost the queue since. */
+  private volatile String epoch;
+
+  private volatile boolean closed;
+
+  private RedisTaskQueue(Builder b) {
+    this.connection = b.connect();
+    this.jedis = connection.jedis();
+    this.readyKey = connection.key("queue", ":ready");
+    this.markerKey = connection.key("queue", ":marker");
+    this.wakeKeyPrefix = connection.key("queue", ":wake:" + UUID.randomUUID() + ":");
+    this.fallbackPollInterval = b.fallbackPollInterval;
+    this.outage =
+        new Outage(
+            RedisTaskQueue.class,
+            "task queue " + connection.keyPrefix(),
+            "workers claim straight from the store",
+            connection::discardIdle);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A queue on a new client for {@code url} ({@code redis://host:port}), closed with the queue. */
+  public static RedisTaskQueue connect(String url) {
+    return builder().url(url).build();
+  }
+
+  /**
+   * False while the queue falls back on the store because Redis failed: from the failure until a
+   * call to Redis succeeds again (a health signal).
+   */
+  public boolean isConnected() {
+    return outage.isUp();
+  }
+
+  @Override
+  public void offer(Collection<Task> tasks) {
+    if (tasks.isEmpty()) {
+      return;
+    }
+    if (outage.mayTry()) {
+      Map<String, Double> members = new HashMap<>();
+      for (Task t : tasks) {
+        members.put(member(t), -(double) t.priority());
+      }
+      try {
+        jedis.zadd(readyKey, members);
+        if (outage.succeeded()) {
+          catchingUp = true;
+        }
+      } catch (JedisException e) {
+        outage.failed(e);
+      }
+    }
+    signal(); // this node's pollers that claim from the store while Redis is down
+  }
+
+  @Override
+  public List<Task> poll(Claimer claimer, int max, Duration maxWait) throws InterruptedException {
+    if (max <= 0 || closed) {
+      return List.of();
+    }
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    long seenWakeUps = wakeUps.get();
+    if (outage.mayTry()) {
+      try {
+        return pollRedis(claimer, max, deadline, seenWakeUps);
+      } catch (JedisException e) {
+        outage.failed(e);
+      }
+    }
+    return pollStore(claimer, max, deadline, seenWakeUps);
+  }
+
+  private List<Task> pollRedis(Claimer claimer, int max, long deadline, long seenWakeUps)
+      throws InterruptedException {
+    String wakeKey = wakeKeyPrefix + wakeKeys.incrementAndGet();
+    blockedOn.add(wakeKey);
+    try {
+      while (true) {
+        List<Task> claimed = new ArrayList<>(claim(claimer, popNow(max)));
+        if (catchingUp && claimed.size() < max) {
+          int wanted = max - claimed.size();
+          List<Task> fromStore = claimer.claimNext(wanted);
+          if (fromStore.size() < wanted) {
+            catchingUp = false;
+          }
+          claimed.addAll(fromStore);
+        }
+        long remaining = deadline - System.nanoTime();
+        // a whole millisecond at least: BZPOPMIN's timeout 0 would mean forever
+        if (!claimed.isEmpty()
+            || remaining < TimeUnit.MILLISECONDS.toNanos(1)
+            || wakeUps.get() != seenWakeUps
+            || closed) {
+          return claimed;
+        }
+        // in slices, so a dead connection shows within the socket timeout
+        long slice =
+            Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(Connecting.MAX_BLOCK_MILLIS));
+        KeyValue<String, Tuple> popped = jedis.bzpopmin(slice / 1e9, readyKey, wakeKey);
+        if (popped != null) {
+          if (!popped.getKey().equals(readyKey)) {
+            return List.of(); // woken up
+          }
+          // claimed at once, alone: the next poll pops the rest, up to the slots then free
+          Tuple first = popped.getValue();
+          return claim(claimer, Map.of(first.getElement(), first.getScore()));
+        }
+      }
+    } finally {
+      blockedOn.remove(wakeKey);
+    }
+  }
+
+  /** Pops up to {@code max} members at once, noticing a Redis that lost the queue. */
+  private Map<String, Double> popNow(int max) {
+    List<?> reply =
+        (List<?>)
+            POP.run(
+                jedis,
+                List.of(readyKey, markerKey),
+                List.of(Integer.toString(max), UUID.randomUUID().toString()));
+    boolean recovered = outage.succeeded();
+    String seen = (String) reply.get(0);
+    if (recovered || !seen.equals(epoch)) {
+      epoch = seen;
+      catchingUp = true;
+    }
+    Map<String, Double> members = new LinkedHashMap<>();
+    for (int i = 1; i + 1 < reply.size(); i += 2) {
+      members.put((String) reply.get(i), Double.valueOf((String) reply.get(i + 1)));
+    }
+    return members;
+  }
+
+  /** Claims popped ids; when the claim fails, puts them back for another node. */
+  private List<Task> claim(Claimer claimer, Map<String, Double> members) {
+    if (members.isEmpty()) {
+      return List.of();
+    }
+    List<UUID> ids = new ArrayList<>(members.size());
+    for (String m : members.keySet()) {
+      ids.add(idOf(m));
+    }
+    try {
+      return claimer.claim(ids);
+    } catch (RuntimeException e) {
+      try {
+        jedis.zadd(readyKey, members);
+      } catch (JedisException lost) {
+        e.addSuppressed(lost); // the reconciler offers them again
+      }
+      throw e;
+    }
+  }
+
+  /** While Redis is down: claims from the store, waiting for an offer on this node if none. */
+  private List<Task> pollStore(Claimer claimer, int max, long deadline, long seenWakeUps)
+      throws InterruptedException {
+    long seenSignals = signals();
+    List<Task> claimed = claimer.claimNext(max);
+    if (!claimed.isEmpty()) {
+      return claimed;
+    }
+    long wait =
+        Math.min(
+            deadline - System.nanoTime(),
+            Math.min(fallbackPollInterval.toNanos(), Math.max(1, outage.backoffNanos())));
+    lock.lockInterruptibly();
+    try {
+      while (signals == seenSignals && wakeUps.get() == seenWakeUps && wait > 0 && !closed) {
+        wait = changed.awaitNanos(wait);
+      }
+    } finally {
+      lock.unlock();
+    }
+    return wakeUps.get() == seenWakeUps && !closed ? claimer.claimNext(max) : List.of();
+  }
+
+  @Override
+  public void wakeUp() {
+    wakeUps.incrementAndGet();
+    signal();
+    for (String key : blockedOn) {
+      try {
+        jedis.zadd(key, 0, "wake");
+        jedis.pexpire(key, WAKE_KEY_TTL_MILLIS);
+      } catch (JedisException e) {
+        // the blocked poll fails on the same outage and returns
+      }
+    }
+  }
+
+  /** Wakes every poll; closes the client if the queue built it. */
+  @Override
+  public void close() {
+    closed = true;
+    wakeUp();
+    connection.closeIfOwned();
+  }
+
+  private void signal() {
+    lock.lock();
+    try {
+      signals++;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private long signals() {
+    lock.lock();
+    try {
+      return signals;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** {@code <runAt: 16 hex digits of epoch microseconds><id>}: sorts by runAt, then id. */
+  static String member(Task t) {
+    return String.format("%016x", micros(t.runAt())) + t.id();
+  }
+
+  static UUID idOf(String member) {
+    return UUID.fromString(member.substring(16));
+  }
+
+  private static long micros(Instant at) {
+    if (at == null || at.isBefore(Instant.EPOCH)) {
+      return 0;
+    }
+    try {
+      return Math.addExact(
+          Math.multiplyExact(at.getEpochSecond(), 1_000_000L), at.getNano() / 1000);
+    } catch (ArithmeticException far) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /** Configures a queue: the client ({@link #jedis} or {@link #url}) and optionally the rest. */
+  public static final class Builder extends Connecting<Builder> {
+    private Duration fallbackPollInterval = DEFAULT_FALLBACK_POLL_INTERVAL;
+
+    private Builder() {}
+
+    /** Longest wait between claims from the store while Redis is down; default 500 ms. */
+    public Builder fallbackPollInterval(Duration value) {
+      Objects.requireNonNull(value, "fallbackPollInterval");
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("fallbackPollInterval must be positive: " + value);
+      }
+      fallbackPollInterval = value;
+      return this;
+    }
+
+    public RedisTaskQueue build() {
+      return new RedisTaskQueue(this);
+    }
+  }
+}
