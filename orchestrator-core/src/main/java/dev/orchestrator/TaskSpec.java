@@ -97,6 +97,15 @@ public record TaskSpec(
       return this;
     }
 
+    /**
+     * Values of the prompt's (or the template's) {@code {{placeholders}}}, filled in at submit
+     * time; parent variables ({@code parent.*}, {@code parents.*}) are left for when the task runs.
+     */
+    public Builder variables(Map<String, String> values) {
+      variables = Objects.requireNonNull(values, "variables");
+      return this;
+    }
+
     /** Renders the named template with the variables at submit time. */
     public Builder template(String templateName, Map<String, String> templateVariables) {
       template = templateName;

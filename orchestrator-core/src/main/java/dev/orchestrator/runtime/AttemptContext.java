@@ -95,7 +95,7 @@ final class AttemptContext implements TaskContext {
     long estimate =
         request.estimatedInputTokens()
             + (request.maxOutputTokens() == null ? 0 : request.maxOutputTokens());
-    Duration waited = rateLimiter.acquire(requested, estimate);
+    Duration waited = rateLimiter.acquire(requested, run.task().owner(), estimate);
     metrics.rateLimitWait(requested, waited);
     if (waited.compareTo(NOTABLE_WAIT) >= 0) {
       transitioner.note(
@@ -108,11 +108,24 @@ final class AttemptContext implements TaskContext {
     } catch (LlmException e) {
       if (e.spent() != null) {
         account(e.spent(), requested);
+        settle(requested, estimate, e.spent());
       }
       throw e;
     }
     account(response, requested);
+    settle(requested, estimate, response);
     return response;
+  }
+
+  /** Gives the limiter the call's real token count in place of its estimate. */
+  private void settle(String requested, long estimate, LlmResponse spent) {
+    try {
+      rateLimiter.settle(requested, estimate, spent.inputTokens() + spent.outputTokens());
+    } catch (RuntimeException e) {
+      // the limit is a guard, never a reason to lose the call's result
+      org.slf4j.LoggerFactory.getLogger(AttemptContext.class)
+          .debug("rate limiter could not settle a call to {}", requested, e);
+    }
   }
 
   /** Adds what a call spent to the attempt's usage, priced by the model that answered. */

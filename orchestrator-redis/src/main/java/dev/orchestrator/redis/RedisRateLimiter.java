@@ -191,6 +191,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    * @return how long the caller waited
    * @throws InterruptedException when interrupted while waiting; the reservation stays counted
    */
+  @Override
   public Duration acquire(String model, String owner, long tokens) throws InterruptedException {
     if (tokens < 0) {
       throw new IllegalArgumentException("tokens must not be negative");
@@ -233,6 +234,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    * @param reservedTokens the estimate passed to acquire (checked against the reservation)
    * @param usedTokens input and output tokens the call used
    */
+  @Override
   public void settle(String model, long reservedTokens, long usedTokens) {
     if (usedTokens < 0) {
       throw new IllegalArgumentException("usedTokens must not be negative");

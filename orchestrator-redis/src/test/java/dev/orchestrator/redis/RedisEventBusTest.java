@@ -47,9 +47,9 @@ class RedisEventBusTest {
     Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
     for (int i = 0; i < count; i++) {
       UUID id = Ids.next();
-      events.add(new TaskEvent(id, null, TaskStatus.QUEUED, at, 0, "submitted " + i));
-      events.add(new TaskEvent(id, TaskStatus.QUEUED, TaskStatus.RUNNING, at, 1, "claimed"));
-      events.add(new TaskEvent(id, TaskStatus.RUNNING, TaskStatus.COMPLETED, at, 1, "done ✓"));
+      events.add(new TaskEvent(id, null, TaskStatus.QUEUED, at, 0, "submitted " + i, 0));
+      events.add(new TaskEvent(id, TaskStatus.QUEUED, TaskStatus.RUNNING, at, 1, "claimed", 1));
+      events.add(new TaskEvent(id, TaskStatus.RUNNING, TaskStatus.COMPLETED, at, 1, "done ✓", 2));
     }
     return events;
   }
@@ -104,12 +104,13 @@ class RedisEventBusTest {
         "{\"taskId\":\""
             + id
             + "\",\"from\":\"QUEUED\",\"to\":\"RUNNING\",\"at\":\"2026-01-01T00:00:00Z\","
-            + "\"attempt\":1,\"reason\":\"claimed\",\"version\":7}";
+            + "\"attempt\":1,\"reason\":\"claimed\",\"version\":7,\"shard\":\"eu-2\"}";
     try (RedisClient client = RedisClient.create(RedisTestServer.url())) {
       client.publish(prefix + "{events}", UUID.randomUUID() + json);
     }
     Waits.until("the event is heard", Duration.ofSeconds(5), () -> !got.isEmpty());
     assertEquals(id, got.get(0).taskId());
     assertEquals(TaskStatus.RUNNING, got.get(0).to());
+    assertEquals(7, got.get(0).version(), "the task's version travels with its event");
   }
 }

@@ -63,7 +63,15 @@ class RedisRateLimiterTest {
               .llm(
                   request -> {
                     starts.add(System.nanoTime());
-                    return new LlmResponse("ok", request.model(), 5, 5, "STOP", Duration.ZERO);
+                    // uses what it was estimated at, so settling changes nothing here
+                    long out = request.maxOutputTokens() == null ? 0 : request.maxOutputTokens();
+                    return new LlmResponse(
+                        "ok",
+                        request.model(),
+                        request.estimatedInputTokens(),
+                        out,
+                        "STOP",
+                        Duration.ZERO);
                   })
               .workers(8)
               .shutdownGrace(Duration.ofMillis(200))
@@ -74,6 +82,28 @@ class RedisRateLimiterTest {
       nodes.add(node);
     }
     return nodes;
+  }
+
+  @Test
+  void anOrchestratorsCallsGiveBackTheTokensTheirEstimateReservedButDidNotUse() throws Exception {
+    // each call reserves its prompt plus maxOutputTokens (about 2,000) but uses 10 tokens: without
+    // giving the rest back, the fourth call of the minute would wait for the window to pass
+    RedisRateLimiter limiter = limiter(RedisRateLimiter.builder().limit(MODEL, 100, 6_500));
+    Orchestrator node =
+        Orchestrator.builder()
+            .store(new InMemoryTaskStore())
+            .rateLimiter(limiter)
+            .llm(request -> new LlmResponse("ok", request.model(), 5, 5, "STOP", Duration.ZERO))
+            .workers(1)
+            .build()
+            .start();
+    opened.add(node);
+    for (int i = 0; i < 10; i++) {
+      Task t =
+          node.submit(TaskSpec.prompt("call " + i).model(MODEL).maxOutputTokens(2_000).build());
+      assertEquals(
+          TaskStatus.COMPLETED, node.await(t.id()).get(20, TimeUnit.SECONDS).status(), "call " + i);
+    }
   }
 
   @Test
