@@ -18,8 +18,8 @@ import redis.clients.jedis.resps.ScanResult;
  * ORCHESTRATOR_REQUIRE_SERVERS} is {@code true} (as CI sets it). Tests never flush it: each works
  * under a key prefix of its own. Fault tests use a {@link RedisProcess} instead.
  */
-final class RedisTestServer {
-  static final String URL_ENV = "ORCHESTRATOR_TEST_REDIS_URL";
+public final class RedisTestServer {
+  public static final String URL_ENV = "ORCHESTRATOR_TEST_REDIS_URL";
   private static final String LOCAL = "redis://127.0.0.1:6379";
 
   private static String url;
@@ -29,7 +29,7 @@ final class RedisTestServer {
   private RedisTestServer() {}
 
   /** The URL of the server; skips or fails the calling test when there is none. */
-  static synchronized String url() {
+  public static synchronized String url() {
     if (url == null && unavailable == null) {
       locate();
     }
@@ -83,7 +83,7 @@ final class RedisTestServer {
   }
 
   /** Deletes a test's keys (with SCAN: fine in a test, never on a hot path). */
-  static void deleteKeys(String url, String prefix) {
+  public static void deleteKeys(String url, String prefix) {
     try (RedisClient client = RedisClient.create(url)) {
       String cursor = ScanParams.SCAN_POINTER_START;
       do {
@@ -98,7 +98,7 @@ final class RedisTestServer {
   }
 
   /** A key prefix no other test uses. */
-  static String newPrefix(Class<?> testClass) {
+  public static String newPrefix(Class<?> testClass) {
     return "test:"
         + testClass.getSimpleName().toLowerCase(Locale.ROOT)
         + ":"

@@ -1,0 +1,291 @@
+package dev.orchestrator.spring.web;
+
+import dev.orchestrator.InvalidTaskException;
+import dev.orchestrator.InvalidTaskException.Problem;
+import dev.orchestrator.Orchestrator;
+import dev.orchestrator.OwnerScope;
+import dev.orchestrator.Page;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskNotFoundException;
+import dev.orchestrator.TaskQuery;
+import dev.orchestrator.TaskSpec;
+import dev.orchestrator.TaskStatus;
+import dev.orchestrator.spring.OrchestratorProperties;
+import dev.orchestrator.template.PromptTemplate;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The REST API over tasks, under {@code orchestrator.web.base-path} (default {@code
+ * /orchestrator/api}). Every request acts for the owner its {@link OwnerResolver} gives; another
+ * owner's task answers 404 exactly as an unknown id. Errors are RFC 9457 problems ({@link
+ * ApiProblems}).
+ */
+@RestController
+@RequestMapping(
+    path = "${orchestrator.web.base-path:/orchestrator/api}",
+    produces = MediaType.APPLICATION_JSON_VALUE)
+public class TaskApiController {
+  private final Orchestrator orchestrator;
+  private final OwnerResolver owners;
+  private final OrchestratorProperties properties;
+
+  public TaskApiController(
+      Orchestrator orchestrator, OwnerResolver owners, OrchestratorProperties properties) {
+    this.orchestrator = orchestrator;
+    this.owners = owners;
+    this.properties = properties;
+  }
+
+  private OwnerScope scope(HttpServletRequest request) {
+    String owner = owners.resolve(request);
+    return owner == null ? orchestrator.everyOwner() : orchestrator.forOwner(owner);
+  }
+
+  private <T> T body(HttpServletRequest request, Class<T> type, boolean optional) {
+    return ApiJson.read(request, properties.getWeb().getMaxBodyBytes(), type, optional);
+  }
+
+  private static ResponseEntity<String> ok(Object body) {
+    return ResponseEntity.ok(ApiJson.write(body));
+  }
+
+  private ResponseEntity<String> created(HttpServletRequest request, Task task) {
+    URI location =
+        URI.create(
+            request.getContextPath() + properties.getWeb().getBasePath() + "/tasks/" + task.id());
+    return ResponseEntity.created(location).body(ApiJson.write(task));
+  }
+
+  // ---- tasks ----
+
+  @PostMapping("/tasks")
+  public ResponseEntity<String> create(HttpServletRequest request) {
+    OwnerScope scope = scope(request);
+    TaskRequest body = body(request, TaskRequest.class, false);
+    Instant before = Instant.now();
+    return submitted(request, body, scope.submit(body.toSpec()), before);
+  }
+
+  /**
+   * 201 for a new task; 200 for the task an earlier request with the same idempotency key made, or
+   * 409 when that task is not what this request asks for.
+   */
+  private ResponseEntity<String> submitted(
+      HttpServletRequest request, TaskRequest body, Task task, Instant before) {
+    boolean replayed = body.idempotencyKey() != null && task.createdAt().isBefore(before);
+    if (!replayed) {
+      return created(request, task);
+    }
+    if (!Objects.equals(body.name(), task.name())
+        || !Objects.equals(body.type() == null ? Task.LLM_TYPE : body.type(), task.type())
+        || !Objects.equals(body.model(), task.model())
+        || (body.prompt() != null
+            && body.variables() == null
+            && body.dependsOn() == null
+            && !body.prompt().equals(task.prompt()))) {
+      throw new ApiProblem(
+          409,
+          "idempotency-conflict",
+          "The idempotency key belongs to another task",
+          "task " + task.id() + " already holds key '" + body.idempotencyKey() + "'",
+          Map.of("taskId", task.id().toString()));
+    }
+    return ResponseEntity.ok().header("Idempotent-Replayed", "true").body(ApiJson.write(task));
+  }
+
+  @PostMapping("/tasks/batch")
+  public ResponseEntity<String> createBatch(HttpServletRequest request) {
+    OwnerScope scope = scope(request);
+    TaskRequest.Batch batch = body(request, TaskRequest.Batch.class, false);
+    if (batch.tasks() == null || batch.tasks().isEmpty()) {
+      throw new InvalidTaskException(Problem.BATCH_TOO_LARGE, "a batch needs at least one task");
+    }
+    List<TaskSpec> specs = new ArrayList<>(batch.tasks().size());
+    for (int i = 0; i < batch.tasks().size(); i++) {
+      TaskRequest t = batch.tasks().get(i);
+      if (t == null) {
+        throw new InvalidTaskException(Problem.BAD_FIELD, i, "spec " + i + ": null");
+      }
+      try {
+        specs.add(t.toSpec());
+      } catch (InvalidTaskException e) {
+        throw e.at(i);
+      }
+    }
+    List<Task> tasks = scope.submitAll(specs);
+    return ResponseEntity.status(201).body(ApiJson.write(Map.of("tasks", tasks)));
+  }
+
+  @GetMapping("/tasks")
+  public ResponseEntity<String> list(
+      HttpServletRequest request,
+      @RequestParam(name = "status", required = false) List<String> statuses,
+      @RequestParam(required = false) UUID parent,
+      @RequestParam(required = false) UUID root,
+      @RequestParam(required = false) String label,
+      @RequestParam(required = false) String text,
+      @RequestParam(required = false) UUID after,
+      @RequestParam(required = false) Integer limit) {
+    OwnerScope scope = scope(request);
+    int max = Math.min(properties.getWeb().getMaxPageSize(), TaskQuery.MAX_LIMIT);
+    int size = limit == null ? Math.min(TaskQuery.DEFAULT_LIMIT, max) : limit;
+    if (size < 1 || size > max) {
+      throw ApiProblem.badRequest("limit must be 1.." + max + ": " + size);
+    }
+    TaskQuery.Builder q = TaskQuery.builder().limit(size).after(after).parent(parent).root(root);
+    if (statuses != null) {
+      for (String s : statuses) {
+        q.status(status(s));
+      }
+    }
+    if (label != null) {
+      int eq = label.indexOf('=');
+      if (eq < 0) {
+        q.hasLabel(label);
+      } else {
+        q.label(label.substring(0, eq), label.substring(eq + 1));
+      }
+    }
+    if (text != null && !text.isEmpty()) {
+      q.text(text);
+    }
+    Page<Task> page = scope.list(q.build());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("items", page.items());
+    body.put("next", page.nextCursor());
+    return ok(body);
+  }
+
+  private static TaskStatus status(String name) {
+    try {
+      return TaskStatus.valueOf(name.strip().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw ApiProblem.badRequest(
+          "unknown status '" + name + "'; one of " + List.of(TaskStatus.values()));
+    }
+  }
+
+  @GetMapping("/tasks/{id}")
+  public ResponseEntity<String> get(HttpServletRequest request, @PathVariable UUID id) {
+    return ok(scope(request).get(id).orElseThrow(() -> new TaskNotFoundException(id)));
+  }
+
+  @GetMapping("/tasks/{id}/attempts")
+  public ResponseEntity<String> attempts(HttpServletRequest request, @PathVariable UUID id) {
+    return ok(scope(request).attempts(id));
+  }
+
+  @GetMapping("/tasks/{id}/events")
+  public ResponseEntity<String> events(HttpServletRequest request, @PathVariable UUID id) {
+    return ok(scope(request).events(id));
+  }
+
+  @GetMapping("/tasks/{id}/lineage")
+  public ResponseEntity<String> lineage(HttpServletRequest request, @PathVariable UUID id) {
+    return ok(scope(request).lineage(id));
+  }
+
+  @PostMapping("/tasks/{id}/chain")
+  public ResponseEntity<String> chain(HttpServletRequest request, @PathVariable UUID id) {
+    OwnerScope scope = scope(request);
+    TaskRequest body = body(request, TaskRequest.class, true);
+    TaskSpec spec = body == null ? TaskSpec.builder().build() : body.toSpec();
+    return created(request, scope.chain(id, spec));
+  }
+
+  @PostMapping("/tasks/{id}/retry")
+  public ResponseEntity<String> retry(HttpServletRequest request, @PathVariable UUID id) {
+    OwnerScope scope = scope(request);
+    TaskRequest.RetryBody body = body(request, TaskRequest.RetryBody.class, true);
+    int attempts =
+        body == null || body.maxAttempts() == null
+            ? properties.getDefaults().getMaxAttempts()
+            : body.maxAttempts();
+    return ok(scope.retry(id, attempts));
+  }
+
+  @PostMapping("/tasks/{id}/cancel")
+  public ResponseEntity<String> cancel(HttpServletRequest request, @PathVariable UUID id) {
+    OwnerScope scope = scope(request);
+    TaskRequest.CancelBody body = body(request, TaskRequest.CancelBody.class, true);
+    String reason =
+        body == null || body.reason() == null || body.reason().isBlank()
+            ? "cancelled through the API"
+            : body.reason();
+    return ok(scope.cancel(id, reason));
+  }
+
+  // ---- templates ----
+
+  @GetMapping("/templates")
+  public ResponseEntity<String> templates(HttpServletRequest request) {
+    scope(request); // the same owner rules as every other call
+    List<Map<String, Object>> templates = new ArrayList<>();
+    orchestrator
+        .templates()
+        .forEach(
+            (name, text) ->
+                templates.add(
+                    Map.of(
+                        "name", name,
+                        "text", text,
+                        "variables", PromptTemplate.of(text).variables())));
+    return ok(templates);
+  }
+
+  @PostMapping("/templates/{name}/tasks")
+  public ResponseEntity<String> fromTemplate(
+      HttpServletRequest request, @PathVariable String name) {
+    OwnerScope scope = scope(request);
+    TaskRequest body = body(request, TaskRequest.class, true);
+    if (body != null && (body.prompt() != null || body.template() != null)) {
+      throw ApiProblem.badRequest("the template is the path's: give no prompt or template");
+    }
+    TaskRequest filled = (body == null ? TaskRequest.EMPTY : body).withTemplate(name);
+    Instant before = Instant.now();
+    return submitted(request, filled, scope.submit(filled.toSpec()), before);
+  }
+
+  // ---- the whole ----
+
+  @GetMapping("/stats")
+  public ResponseEntity<String> stats(HttpServletRequest request) {
+    OwnerScope scope = scope(request);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("counts", scope.countByStatus());
+    body.put("usage", scope.usage());
+    return ok(body);
+  }
+
+  @GetMapping("/health")
+  public ResponseEntity<String> health() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("node", orchestrator.nodeId());
+    body.put("running", orchestrator.runningCount());
+    try {
+      orchestrator.get(new UUID(0, 0));
+      body.put("status", "UP");
+      return ok(body);
+    } catch (RuntimeException e) {
+      body.put("status", "DOWN");
+      body.put("error", e.getClass().getSimpleName());
+      return ResponseEntity.status(503).body(ApiJson.write(body));
+    }
+  }
+}
