@@ -36,6 +36,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
@@ -62,7 +63,7 @@ import redis.clients.jedis.UnifiedJedis;
 public class OrchestratorAutoConfiguration {
   private static final Logger log = LoggerFactory.getLogger(OrchestratorAutoConfiguration.class);
 
-  /** Redis, when a URL is set or the application has a Jedis client. Declared first: it wins. */
+  /** Redis, when a URL is set or the application has a Jedis client. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass({RedisTaskQueue.class, UnifiedJedis.class})
   @Conditional(RedisConfiguration.Configured.class)
@@ -77,6 +78,19 @@ public class OrchestratorAutoConfiguration {
       static class UrlSet {}
 
       @ConditionalOnBean(UnifiedJedis.class)
+      static class ClientDefined {}
+    }
+
+    /** Neither a Redis URL nor a Jedis client: PostgreSQL is the work source too. */
+    static class NotConfigured extends NoneNestedConditions {
+      NotConfigured() {
+        super(ConfigurationPhase.REGISTER_BEAN);
+      }
+
+      @ConditionalOnProperty(prefix = "orchestrator.redis", name = "url")
+      static class UrlSet {}
+
+      @ConditionalOnBean(type = "redis.clients.jedis.UnifiedJedis")
       static class ClientDefined {}
     }
 
@@ -134,6 +148,7 @@ public class OrchestratorAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean(TaskQueue.class)
     @ConditionalOnBean(PostgresTaskStore.class)
+    @Conditional(RedisConfiguration.NotConfigured.class)
     PostgresWorkSource orchestratorTaskQueue(PostgresTaskStore store) {
       return PostgresWorkSource.of(store);
     }

@@ -206,7 +206,14 @@ public class TaskApiController {
     OwnerScope scope = scope(request);
     TaskRequest body = body(request, TaskRequest.class, true);
     TaskSpec spec = body == null ? TaskSpec.builder().build() : body.toSpec();
-    return created(request, scope.chain(id, spec));
+    try {
+      return created(request, scope.chain(id, spec));
+    } catch (InvalidTaskException e) {
+      if (e.problem() == Problem.UNKNOWN_PARENT) {
+        throw new TaskNotFoundException(id); // the path names the parent: no such resource
+      }
+      throw e;
+    }
   }
 
   @PostMapping("/tasks/{id}/retry")

@@ -1,0 +1,470 @@
+package dev.orchestrator.spring.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.orchestrator.testing.Waits;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * The REST API over real HTTP against the embedded server, as a client sees it: every endpoint and
+ * every error kind, hostile input included. Subclasses run it on a store of their choice.
+ */
+abstract class TaskApiContract {
+  static final Duration WAIT = Duration.ofSeconds(30);
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String API = "/orchestrator/api";
+
+  @LocalServerPort int port;
+
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  record Reply(int status, JsonNode body, HttpResponse<String> raw) {
+    String header(String name) {
+      return raw.headers().firstValue(name).orElse(null);
+    }
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + API + path);
+  }
+
+  Reply send(HttpRequest.Builder request) throws Exception {
+    HttpResponse<String> r =
+        http.send(request.timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode body = r.body().isEmpty() ? null : JSON.readTree(r.body());
+    return new Reply(r.statusCode(), body, r);
+  }
+
+  Reply get(String path, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).GET();
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return send(b);
+  }
+
+  Reply post(String path, String json, String... headers) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json));
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return send(b);
+  }
+
+  Reply postBytes(String path, byte[] body) throws Exception {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  JsonNode created(String json, String... headers) throws Exception {
+    Reply r = post("/tasks", json, headers);
+    assertThat(r.status()).as("%s", r.body()).isEqualTo(201);
+    return r.body();
+  }
+
+  JsonNode awaitStatus(String id, String status, String... headers) {
+    return Waits.value(
+        "task " + id + " " + status,
+        WAIT,
+        () -> {
+          try {
+            Reply r = get("/tasks/" + id, headers);
+            return status.equals(r.body().path("status").asText()) ? r.body() : null;
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        });
+  }
+
+  static void assertProblem(Reply r, int status, String kind) {
+    assertThat(r.status()).as("%s", r.body()).isEqualTo(status);
+    assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(r.body().path("type").asText()).isEqualTo("urn:orchestrator:problem:" + kind);
+    assertThat(r.body().path("status").asInt()).isEqualTo(status);
+    assertThat(r.body().path("requestId").asText()).isNotBlank();
+    assertThat(r.raw().body()).doesNotContain("at dev.orchestrator").doesNotContain("Exception:");
+  }
+
+  // ---- the happy paths ----
+
+  @Test
+  void aTaskIsCreatedRunsAndShowsItsAttemptsAndEvents() throws Exception {
+    Reply r =
+        post(
+            "/tasks",
+            """
+            {"name": "rivers", "prompt": "Name three rivers", "priority": 5, "maxAttempts": 2,
+             "timeout": "PT30S", "labels": {"team": "geo"}}""",
+            "X-Request-Id",
+            "my-request-1");
+    assertThat(r.status()).isEqualTo(201);
+    assertThat(r.header("X-Request-Id")).isEqualTo("my-request-1");
+    String id = r.body().path("id").asText();
+    assertThat(r.header("Location")).endsWith(API + "/tasks/" + id);
+    assertThat(r.body().path("name").asText()).isEqualTo("rivers");
+    assertThat(r.body().path("createdAt").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+    JsonNode done = awaitStatus(id, "COMPLETED");
+    assertThat(done.path("output").asText()).startsWith("mock[");
+    assertThat(done.path("usage").path("inputTokens").asLong()).isPositive();
+    Reply attempts = get("/tasks/" + id + "/attempts");
+    assertThat(attempts.body()).hasSize(1);
+    assertThat(attempts.body().get(0).path("outcome").asText()).isEqualTo("SUCCEEDED");
+    Reply events = get("/tasks/" + id + "/events");
+    List<String> path = new ArrayList<>();
+    events.body().forEach(e -> path.add(e.path("to").asText()));
+    assertThat(path).containsExactly("QUEUED", "RUNNING", "COMPLETED");
+    assertThat(get("/tasks/" + id).header("X-Request-Id")).isNotBlank();
+  }
+
+  @Test
+  void delayedAndTimedTasksWaitScheduled() throws Exception {
+    JsonNode delayed = created("{\"prompt\": \"later\", \"delay\": \"PT1H\"}");
+    assertThat(delayed.path("status").asText()).isEqualTo("SCHEDULED");
+    JsonNode timed = created("{\"prompt\": \"then\", \"runAt\": \"2999-01-01T00:00:00Z\"}");
+    assertThat(timed.path("runAt").asText()).isEqualTo("2999-01-01T00:00:00Z");
+    assertThat(post("/tasks/" + delayed.path("id").asText() + "/cancel", "").status())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void chainsBatchesTemplatesListsAndLineage() throws Exception {
+    String label = "run-" + UUID.randomUUID();
+    String parent =
+        created(
+                "{\"name\": \"draft\", \"prompt\": \"Write a haiku\", \"labels\": {\"run\": \""
+                    + label
+                    + "\"}}")
+            .path("id")
+            .asText();
+    awaitStatus(parent, "COMPLETED");
+    Reply chained =
+        post("/tasks/" + parent + "/chain", "{\"prompt\": \"Translate: {{parent.output}}\"}");
+    assertThat(chained.status()).isEqualTo(201);
+    assertThat(chained.body().path("prompt").asText()).startsWith("Translate: mock[");
+    String child = chained.body().path("id").asText();
+    awaitStatus(child, "COMPLETED");
+    Reply lineage = get("/tasks/" + child + "/lineage");
+    assertThat(lineage.body().path("tasks")).hasSize(2);
+    assertThat(lineage.body().path("edges").get(0).path("parentId").asText()).isEqualTo(parent);
+
+    Reply batch =
+        post(
+            "/tasks/batch",
+            "{\"tasks\": [{\"prompt\": \"a\", \"labels\": {\"run\": \""
+                + label
+                + "\"}},"
+                + " {\"prompt\": \"b\", \"labels\": {\"run\": \""
+                + label
+                + "\"}}]}");
+    assertThat(batch.status()).isEqualTo(201);
+    assertThat(batch.body().path("tasks")).hasSize(2);
+
+    Reply page1 = get("/tasks?label=run=" + label + "&limit=2");
+    assertThat(page1.body().path("items")).hasSize(2);
+    String next = page1.body().path("next").asText();
+    Reply page2 = get("/tasks?label=run=" + label + "&limit=2&after=" + next);
+    assertThat(page2.body().path("items")).hasSize(1);
+    assertThat(page2.body().path("next").isNull()).isTrue();
+    assertThat(get("/tasks?text=haiku&label=run=" + label).body().path("items")).hasSize(1);
+    assertThat(get("/tasks?status=COMPLETED&parent=" + parent).body().path("items")).hasSize(1);
+    assertThat(get("/tasks?root=" + parent).body().path("items")).hasSize(2);
+
+    Reply templates = get("/templates");
+    assertThat(templates.status()).isEqualTo(200);
+    assertThat(templates.body().get(0).path("name").asText()).isEqualTo("greet");
+    assertThat(templates.body().get(0).path("variables").get(0).asText()).isEqualTo("name");
+    Reply fromTemplate = post("/templates/greet/tasks", "{\"variables\": {\"name\": \"Ada\"}}");
+    assertThat(fromTemplate.status()).isEqualTo(201);
+    assertThat(fromTemplate.body().path("prompt").asText()).isEqualTo("Say hello to Ada");
+    assertProblem(post("/templates/greet/tasks", "{}"), 400, "invalid-task");
+    assertProblem(post("/templates/nope/tasks", "{}"), 400, "invalid-task");
+
+    Reply stats = get("/stats");
+    assertThat(stats.body().path("counts").path("COMPLETED").asLong()).isPositive();
+    assertThat(stats.body().path("usage").isArray()).isTrue();
+    Reply health = get("/health");
+    assertThat(health.status()).isEqualTo(200);
+    assertThat(health.body().path("status").asText()).isEqualTo("UP");
+  }
+
+  @Test
+  void cancelAndRetry() throws Exception {
+    String slow = created("{\"type\": \"slow\"}").path("id").asText();
+    awaitStatus(slow, "RUNNING");
+    Reply cancelled = post("/tasks/" + slow + "/cancel", "{\"reason\": \"not needed\"}");
+    assertThat(cancelled.status()).isEqualTo(200);
+    assertThat(cancelled.body().path("status").asText()).isEqualTo("CANCELLED");
+    assertThat(cancelled.body().path("error").path("message").asText()).isEqualTo("not needed");
+    Waits.until(
+        "the cancelled attempt is recorded",
+        WAIT,
+        () -> {
+          try {
+            JsonNode a = get("/tasks/" + slow + "/attempts").body();
+            return a.size() == 1 && "CANCELLED".equals(a.get(0).path("outcome").asText());
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        });
+
+    String broken = created("{\"type\": \"broken\", \"maxAttempts\": 1}").path("id").asText();
+    JsonNode failed = awaitStatus(broken, "FAILED");
+    assertThat(failed.path("error").path("kind").asText()).isEqualTo("INVALID_REQUEST");
+    Reply retried = post("/tasks/" + broken + "/retry", "{\"maxAttempts\": 2}");
+    assertThat(retried.status()).isEqualTo(200);
+    assertThat(retried.body().path("maxAttempts").asInt()).isGreaterThanOrEqualTo(2);
+    awaitStatus(broken, "FAILED");
+    assertThat(get("/tasks/" + broken + "/attempts").body().size()).isGreaterThanOrEqualTo(2);
+
+    String ok = created("{\"prompt\": \"fine\"}").path("id").asText();
+    awaitStatus(ok, "COMPLETED");
+    assertProblem(
+        post("/tasks/" + ok + "/retry", "{\"maxAttempts\": 1}"), 409, "illegal-transition");
+  }
+
+  @Test
+  void aRepeatedIdempotencyKeyReturnsTheTaskOrAConflict() throws Exception {
+    String key = "key-" + UUID.randomUUID();
+    Reply first = post("/tasks", "{\"prompt\": \"once\", \"idempotencyKey\": \"" + key + "\"}");
+    assertThat(first.status()).isEqualTo(201);
+    Reply again = post("/tasks", "{\"prompt\": \"once\", \"idempotencyKey\": \"" + key + "\"}");
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(again.body().path("id").asText()).isEqualTo(first.body().path("id").asText());
+    assertProblem(
+        post("/tasks", "{\"prompt\": \"something else\", \"idempotencyKey\": \"" + key + "\"}"),
+        409,
+        "idempotency-conflict");
+  }
+
+  // ---- owners ----
+
+  @Test
+  void anotherOwnersTaskIsNotFound() throws Exception {
+    String alices = created("{\"prompt\": \"mine\"}", "X-User-Id", "alice").path("id").asText();
+    assertThat(get("/tasks/" + alices, "X-User-Id", "alice").status()).isEqualTo(200);
+    assertProblem(get("/tasks/" + alices, "X-User-Id", "bob"), 404, "not-found");
+    assertProblem(get("/tasks/" + alices + "/events", "X-User-Id", "bob"), 404, "not-found");
+    assertProblem(post("/tasks/" + alices + "/cancel", "", "X-User-Id", "bob"), 404, "not-found");
+    assertProblem(post("/tasks/" + alices + "/chain", "{}", "X-User-Id", "bob"), 404, "not-found");
+    JsonNode bobs = get("/tasks?limit=200", "X-User-Id", "bob").body().path("items");
+    bobs.forEach(t -> assertThat(t.path("id").asText()).isNotEqualTo(alices));
+    assertThat(
+            post(
+                    "/tasks",
+                    "{\"prompt\": \"x\", \"dependsOn\": [\"" + alices + "\"]}",
+                    "X-User-Id",
+                    "bob")
+                .body()
+                .path("problem")
+                .asText())
+        .isEqualTo("UNKNOWN_PARENT");
+    assertThat(get("/stats", "X-User-Id", "carol").body().path("counts").size()).isZero();
+  }
+
+  // ---- every error kind, hostile input ----
+
+  @Test
+  void badInputGetsA400ProblemAndWritesNothing() throws Exception {
+    long before =
+        get("/stats").body().path("counts").path("QUEUED").asLong()
+            + get("/stats").body().path("counts").path("COMPLETED").asLong();
+    assertProblem(post("/tasks", "{\"prompt\": "), 400, "bad-request");
+    assertProblem(post("/tasks", "[1, 2]"), 400, "bad-request");
+    assertProblem(post("/tasks", "null"), 400, "bad-request");
+    assertProblem(post("/tasks", ""), 400, "bad-request");
+    assertProblem(post("/tasks", "{\"prompt\": \"x\", \"colour\": \"red\"}"), 400, "bad-request");
+    assertProblem(
+        post("/tasks", "{\"prompt\": \"x\", \"priority\": \"high\"}"), 400, "bad-request");
+    assertProblem(post("/tasks", "{\"prompt\": \"x\", \"priority\": 1.5}"), 400, "bad-request");
+    assertProblem(post("/tasks", "{\"prompt\": \"x\", \"prompt\": \"y\"}"), 400, "bad-request");
+    assertProblem(post("/tasks", "{\"prompt\": \"x\", \"delay\": \"soon\"}"), 400, "bad-request");
+    assertProblem(post("/tasks", "{\"prompt\": \"x\"} trailing"), 400, "bad-request");
+    assertProblem(
+        post("/tasks", "{\"prompt\": \"x\", \"dependsOn\": [\"nope\"]}"), 400, "bad-request");
+    byte[] invalidUtf8 = {
+      '{', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':', '"', (byte) 0xC3, '"', '}'
+    };
+    Reply utf8 = postBytes("/tasks", invalidUtf8);
+    assertProblem(utf8, 400, "bad-request");
+    assertThat(utf8.body().path("detail").asText()).contains("UTF-8");
+    byte[] huge = new byte[10 * 1024 * 1024];
+    java.util.Arrays.fill(huge, (byte) 'a');
+    Reply tooBig = postBytes("/tasks", huge);
+    assertProblem(tooBig, 400, "bad-request");
+    assertThat(tooBig.body().path("detail").asText()).contains("larger than");
+
+    Reply empty = post("/tasks", "{}");
+    assertProblem(empty, 400, "invalid-task");
+    assertThat(empty.body().path("problem").asText()).isEqualTo("EMPTY_PROMPT");
+    Reply range = post("/tasks", "{\"prompt\": \"x\", \"maxAttempts\": 0}");
+    assertThat(range.body().path("problem").asText()).isEqualTo("MAX_ATTEMPTS_OUT_OF_RANGE");
+    Reply far = post("/tasks", "{\"prompt\": \"x\", \"runAt\": \"+100000-01-01T00:00:00Z\"}");
+    assertProblem(far, 400, "invalid-task");
+    assertThat(far.body().path("problem").asText()).isEqualTo("RUN_AT_OUT_OF_RANGE");
+    Reply batch =
+        post("/tasks/batch", "{\"tasks\": [{\"prompt\": \"ok\"}, {\"prompt\": \"ok\"}, {}]}");
+    assertProblem(batch, 400, "invalid-task");
+    assertThat(batch.body().path("index").asInt()).isEqualTo(2);
+    assertProblem(post("/tasks/batch", "{\"tasks\": []}"), 400, "invalid-task");
+
+    assertProblem(get("/tasks?status=BOGUS"), 400, "bad-request");
+    assertProblem(get("/tasks?limit=-1"), 400, "bad-request");
+    assertProblem(get("/tasks?limit=100000"), 400, "bad-request");
+    assertProblem(get("/tasks?after=not-a-uuid"), 400, "bad-request");
+    assertProblem(get("/tasks/not-a-uuid"), 400, "bad-request");
+    assertProblem(get("/tasks/" + UUID.randomUUID()), 404, "not-found");
+    assertProblem(post("/tasks/" + UUID.randomUUID() + "/cancel", ""), 404, "not-found");
+    assertProblem(
+        post("/tasks/" + UUID.randomUUID() + "/retry", "{\"maxAttempts\": \"x\"}"),
+        400,
+        "bad-request");
+    assertProblem(get("/events?after=not-a-position"), 400, "bad-request");
+
+    long after =
+        get("/stats").body().path("counts").path("QUEUED").asLong()
+            + get("/stats").body().path("counts").path("COMPLETED").asLong();
+    assertThat(after).as("nothing written").isEqualTo(before);
+  }
+
+  @Test
+  void aRequestIdIsGeneratedWhenTheCallersIsMissingOrInsane() throws Exception {
+    Reply none = get("/tasks/" + UUID.randomUUID());
+    assertThat(none.header("X-Request-Id")).isNotBlank();
+    assertThat(none.body().path("requestId").asText()).isEqualTo(none.header("X-Request-Id"));
+    Reply insane = get("/tasks/" + UUID.randomUUID(), "X-Request-Id", "a b\tc<script>");
+    assertThat(insane.header("X-Request-Id")).isNotEqualTo("a b\tc<script>");
+  }
+
+  // ---- the event stream ----
+
+  /** Reads server-sent events into a list until the stream ends or the client stops it. */
+  static final class SseReader implements AutoCloseable {
+    final List<Map<String, String>> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final CompletableFuture<HttpResponse<java.io.InputStream>> response;
+    private volatile java.io.InputStream body;
+    private final Thread reader;
+
+    SseReader(HttpClient http, URI uri, String lastEventId) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
+      if (lastEventId != null) {
+        b.header("Last-Event-ID", lastEventId);
+      }
+      response = http.sendAsync(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+      reader =
+          new Thread(
+              () -> {
+                try {
+                  body = response.get(WAIT.toSeconds(), TimeUnit.SECONDS).body();
+                  BufferedReader lines =
+                      new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+                  Map<String, String> event = new java.util.HashMap<>();
+                  String line;
+                  while ((line = lines.readLine()) != null) {
+                    if (line.isEmpty()) {
+                      if (event.containsKey("data")) {
+                        events.add(Map.copyOf(event));
+                      }
+                      event.clear();
+                    } else if (!line.startsWith(":")) {
+                      int colon = line.indexOf(':');
+                      event.put(line.substring(0, colon), line.substring(colon + 1).strip());
+                    }
+                  }
+                } catch (Exception e) {
+                  // closed by the test
+                }
+              },
+              "sse-reader");
+      reader.start();
+    }
+
+    int status() throws Exception {
+      return response.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode();
+    }
+
+    @Override
+    public void close() throws Exception {
+      java.io.InputStream b = body;
+      if (b != null) {
+        b.close();
+      }
+      reader.interrupt();
+    }
+  }
+
+  @Test
+  void theEventStreamResumesAfterTheLastEventIdWithNothingMissedOrRepeated() throws Exception {
+    String root = created("{\"name\": \"root\", \"prompt\": \"stream me\"}").path("id").asText();
+    List<Map<String, String>> first;
+    try (SseReader sse =
+        new SseReader(http, uri("/events?rootId=" + root + "&after=" + startOfFeed()), null)) {
+      Waits.until(
+          "the root's completion streamed",
+          WAIT,
+          () -> sse.events.stream().anyMatch(e -> e.get("data").contains("\"to\":\"COMPLETED\"")));
+      first = List.copyOf(sse.events);
+    }
+    // more happens while the client is away
+    String child = post("/tasks/" + root + "/chain", "{}").body().path("id").asText();
+    awaitStatus(child, "COMPLETED");
+    String lastSeen = first.get(first.size() - 1).get("id");
+    try (SseReader resumed = new SseReader(http, uri("/events?rootId=" + root), lastSeen)) {
+      assertThat(resumed.status()).isEqualTo(200);
+      Waits.until(
+          "the child's events streamed after the reconnect",
+          WAIT,
+          () ->
+              resumed.events.stream()
+                  .anyMatch(
+                      e ->
+                          e.get("data").contains(child)
+                              && e.get("data").contains("\"to\":\"COMPLETED\"")));
+      List<String> ids = new ArrayList<>();
+      first.forEach(e -> ids.add(e.get("id")));
+      resumed.events.forEach(e -> ids.add(e.get("id")));
+      assertThat(ids).doesNotHaveDuplicates();
+      List<String> streamed = new ArrayList<>();
+      first.forEach(e -> streamed.add(e.get("data")));
+      resumed.events.forEach(e -> streamed.add(e.get("data")));
+      for (String id : List.of(root, child)) {
+        long stored = get("/tasks/" + id + "/events").body().size();
+        assertThat(streamed.stream().filter(d -> d.contains("\"taskId\":\"" + id + "\"")).count())
+            .as("every event of %s once", id)
+            .isEqualTo(stored);
+      }
+      assertThat(resumed.events).allMatch(e -> "task".equals(e.get("event")));
+    }
+  }
+
+  /** The position before every event this store kept: a stream from the beginning. */
+  abstract String startOfFeed();
+
+  @Test
+  void aStreamOfAnotherOwnersTaskIsNotFound() throws Exception {
+    String alices = created("{\"prompt\": \"mine\"}", "X-User-Id", "alice").path("id").asText();
+    assertProblem(get("/events?taskId=" + alices, "X-User-Id", "bob"), 404, "not-found");
+  }
+}

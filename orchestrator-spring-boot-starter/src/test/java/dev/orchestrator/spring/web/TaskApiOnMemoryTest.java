@@ -1,0 +1,21 @@
+package dev.orchestrator.spring.web;
+
+import org.springframework.boot.test.context.SpringBootTest;
+
+/** The REST API on the embedded defaults: in-memory store, mock LLM. */
+@SpringBootTest(
+    classes = ApiTestApplication.class,
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "orchestrator.mock.latency=20ms",
+      "orchestrator.templates.greet=Say hello to {{name}}",
+      "orchestrator.store=memory",
+      "spring.autoconfigure.exclude="
+          + "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration"
+    })
+class TaskApiOnMemoryTest extends TaskApiContract {
+  @Override
+  String startOfFeed() {
+    return "0";
+  }
+}
