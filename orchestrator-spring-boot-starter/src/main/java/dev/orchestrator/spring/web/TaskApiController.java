@@ -280,6 +280,19 @@ public class TaskApiController {
     return ok(body);
   }
 
+  /** The OpenAPI 3 document of this API, with the base path it is served under. */
+  @GetMapping("/openapi.json")
+  public ResponseEntity<String> openApi(HttpServletRequest request) throws java.io.IOException {
+    try (java.io.InputStream in = TaskApiController.class.getResourceAsStream("openapi.json")) {
+      com.fasterxml.jackson.databind.node.ObjectNode doc =
+          (com.fasterxml.jackson.databind.node.ObjectNode) ApiJson.MAPPER.readTree(in);
+      doc.putArray("servers")
+          .addObject()
+          .put("url", request.getContextPath() + properties.getWeb().getBasePath());
+      return ok(doc);
+    }
+  }
+
   @GetMapping("/health")
   public ResponseEntity<String> health() {
     Map<String, Object> body = new LinkedHashMap<>();
