@@ -30,6 +30,7 @@ final class ApiJson {
           .addModule(new JavaTimeModule())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+          .enable(com.fasterxml.jackson.core.StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
@@ -75,10 +76,40 @@ final class ApiJson {
     } catch (UnrecognizedPropertyException e) {
       throw ApiProblem.badRequest("unknown field '" + path(e) + "'");
     } catch (MismatchedInputException e) {
-      throw ApiProblem.badRequest("wrong value at '" + path(e) + "': " + e.getOriginalMessage());
+      throw ApiProblem.badRequest(
+          "wrong value at '" + path(e) + "': expected " + expected(e.getTargetType()));
     } catch (JsonProcessingException e) {
       throw ApiProblem.badRequest("malformed JSON: " + e.getOriginalMessage());
     }
+  }
+
+  /** What a field of this type takes, in a client's words. */
+  private static String expected(Class<?> type) {
+    if (type == null) {
+      return "another value";
+    }
+    if (Number.class.isAssignableFrom(type) || (type.isPrimitive() && type != boolean.class)) {
+      return "a number";
+    }
+    if (type == String.class) {
+      return "a string";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (type == java.time.Instant.class) {
+      return "an ISO-8601 instant such as 2026-12-01T10:00:00Z";
+    }
+    if (type == java.time.Duration.class) {
+      return "an ISO-8601 duration such as PT30S";
+    }
+    if (type == java.util.UUID.class) {
+      return "a UUID";
+    }
+    if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+      return "an array";
+    }
+    return "an object";
   }
 
   /** Where in the body a mapping error is, e.g. {@code tasks[2].priority}. */

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -37,7 +38,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  */
 @RestController
 @RequestMapping(path = "${orchestrator.web.base-path:/orchestrator/api}")
-public class EventStreamController implements DisposableBean {
+public class EventStreamController implements SmartLifecycle, DisposableBean {
   private static final Logger log = LoggerFactory.getLogger(EventStreamController.class);
 
   /** The longest a client waits for an event made where this node's event bus does not reach. */
@@ -52,6 +53,7 @@ public class EventStreamController implements DisposableBean {
   private final ScheduledExecutorService pump;
   private final AtomicBoolean wakeUpPending = new AtomicBoolean();
   private final AutoCloseable listener;
+  private volatile boolean running;
 
   public EventStreamController(Orchestrator orchestrator, OwnerResolver owners) {
     this.orchestrator = orchestrator;
@@ -118,10 +120,37 @@ public class EventStreamController implements DisposableBean {
   }
 
   @Override
+  public void start() {
+    running = true;
+  }
+
+  /**
+   * Ends every stream before the web server's graceful shutdown, which would otherwise wait for
+   * these never-ending responses; clients reconnect elsewhere with their Last-Event-ID.
+   */
+  @Override
+  public void stop() {
+    running = false;
+    subscriptions.forEach(s -> s.emitter.complete());
+    subscriptions.clear();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** Stops before the web server's graceful shutdown ({@code DEFAULT_PHASE - 1024}) begins. */
+  @Override
+  public int getPhase() {
+    return SmartLifecycle.DEFAULT_PHASE - 512;
+  }
+
+  @Override
   public void destroy() throws Exception {
+    stop();
     listener.close();
     pump.shutdownNow();
-    subscriptions.forEach(s -> s.emitter.complete());
   }
 
   /** One client's stream and where it stands in the feed. */
