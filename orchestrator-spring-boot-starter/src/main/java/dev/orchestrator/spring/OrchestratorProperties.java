@@ -41,6 +41,7 @@ public class OrchestratorProperties {
   private final Redis redis = new Redis();
   private final Mock mock = new Mock();
   private final Web web = new Web();
+  private final Dashboard dashboard = new Dashboard();
 
   /** Where tasks are kept. */
   public enum StoreType {
@@ -300,6 +301,31 @@ public class OrchestratorProperties {
     }
   }
 
+  /** The live dashboard at {@code /orchestrator}. */
+  public static class Dashboard {
+    /** Whether the dashboard is served (it needs the REST API). */
+    private boolean enabled = true;
+
+    /** Whether the dashboard hides every action: it only shows tasks. */
+    private boolean readOnly = false;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public boolean isReadOnly() {
+      return readOnly;
+    }
+
+    public void setReadOnly(boolean readOnly) {
+      this.readOnly = readOnly;
+    }
+  }
+
   /** Limits of one model. */
   public static class RateLimit {
     /** Calls per second. */
@@ -436,5 +462,9 @@ public class OrchestratorProperties {
 
   public Web getWeb() {
     return web;
+  }
+
+  public Dashboard getDashboard() {
+    return dashboard;
   }
 }

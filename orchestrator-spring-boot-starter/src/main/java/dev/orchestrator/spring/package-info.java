@@ -1,2 +1,2 @@
-/** Spring Boot auto-configuration, properties, REST API and dashboard. Not built yet. */
+/** Spring Boot auto-configuration, properties, REST API and dashboard. */
 package dev.orchestrator.spring;

@@ -1,0 +1,119 @@
+// Lineage: the task's whole chain or DAG, parents above children, coloured by status; a node
+// opens its task. Layout: layers by longest path from a root, order within a layer by the mean
+// position of each node's parents (a few sweeps), edges as curves.
+
+import { get } from './api.js';
+import { h, s, clear, title, shortId } from './dom.js';
+import * as live from './live.js';
+
+const NODE_W = 168;
+const NODE_H = 46;
+const GAP_X = 24;
+const GAP_Y = 56;
+
+export async function render(main, { id }) {
+  const box = h('div.graph-box');
+  const head = h('div.head', h('h1', 'Lineage'), h('nav.sub', h('a', { href: '#/task/' + id }, '← Task ' + shortId(id))));
+  clear(main, head, box);
+  let known = new Set();
+
+  async function load() {
+    try {
+      const lin = await get('/tasks/' + id + '/lineage');
+      known = new Set(lin.tasks.map((t) => t.id));
+      clear(box, legend(lin.tasks.length), graph(lin, id));
+    } catch (e) {
+      clear(box, h('p.state.error', { role: 'alert' }, 'Cannot load the lineage: ' + e.message));
+    }
+  }
+  await load();
+  const reload = live.throttle(load, 300);
+  return live.subscribe({
+    onEvent: (ev) => {
+      if (known.has(ev.taskId)) reload();
+    },
+    onPoll: load,
+  });
+}
+
+function legend(n) {
+  return h('p.muted', n === 1 ? '1 task: it has no parents or children.' : n + ' tasks. Select one to open it.');
+}
+
+export function layout(tasks, edges) {
+  const parents = new Map(tasks.map((t) => [t.id, []]));
+  const children = new Map(tasks.map((t) => [t.id, []]));
+  for (const e of edges) {
+    if (!parents.has(e.childId) || !children.has(e.parentId)) continue;
+    parents.get(e.childId).push(e.parentId);
+    children.get(e.parentId).push(e.childId);
+  }
+  const layer = new Map();
+  const depth = (tid, seen = new Set()) => {
+    if (layer.has(tid)) return layer.get(tid);
+    if (seen.has(tid)) return 0; // a cycle cannot happen; be safe anyway
+    seen.add(tid);
+    const ps = parents.get(tid);
+    const d = ps.length ? 1 + Math.max(...ps.map((p) => depth(p, seen))) : 0;
+    layer.set(tid, d);
+    return d;
+  };
+  tasks.forEach((t) => depth(t.id));
+  const layers = [];
+  const byCreated = [...tasks].sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)));
+  for (const t of byCreated) (layers[layer.get(t.id)] = layers[layer.get(t.id)] || []).push(t.id);
+  const pos = new Map();
+  const index = () => layers.forEach((l) => l.forEach((tid, i) => pos.set(tid, i)));
+  index();
+  for (let sweep = 0; sweep < 4; sweep++) {
+    for (let i = 1; i < layers.length; i++) {
+      const mean = (tid) => {
+        const ps = parents.get(tid);
+        return ps.length ? ps.reduce((a, p) => a + pos.get(p), 0) / ps.length : pos.get(tid);
+      };
+      layers[i].sort((a, b) => mean(a) - mean(b));
+      index();
+    }
+  }
+  const widest = Math.max(...layers.map((l) => l.length));
+  const coords = new Map();
+  layers.forEach((l, li) => {
+    const offset = ((widest - l.length) * (NODE_W + GAP_X)) / 2;
+    l.forEach((tid, i) => coords.set(tid, { x: 12 + offset + i * (NODE_W + GAP_X), y: 12 + li * (NODE_H + GAP_Y) }));
+  });
+  return {
+    coords,
+    width: 24 + widest * (NODE_W + GAP_X) - GAP_X,
+    height: 24 + layers.length * (NODE_H + GAP_Y) - GAP_Y,
+  };
+}
+
+function graph(lin, current) {
+  const { coords, width, height } = layout(lin.tasks, lin.edges);
+  const svg = s('svg', { class: 'lineage', id: 'lineage', width, height, viewBox: `0 0 ${width} ${height}`, role: 'group', 'aria-label': 'Lineage graph' });
+  svg.append(s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto' }, s('path', { d: 'M0 0 10 5 0 10z', class: 'arrowhead' }))));
+  for (const e of lin.edges) {
+    const a = coords.get(e.parentId);
+    const b = coords.get(e.childId);
+    if (!a || !b) continue;
+    const x1 = a.x + NODE_W / 2;
+    const y1 = a.y + NODE_H;
+    const x2 = b.x + NODE_W / 2;
+    const y2 = b.y - 2;
+    const my = (y1 + y2) / 2;
+    svg.append(s('path', { d: `M${x1} ${y1} C${x1} ${my} ${x2} ${my} ${x2} ${y2}`, class: 'edge', 'marker-end': 'url(#arrow)' }));
+  }
+  for (const t of lin.tasks) {
+    const c = coords.get(t.id);
+    const name = title(t);
+    const shown = name.length > 22 ? name.slice(0, 21) + '…' : name;
+    const node = s('a', { href: '#/task/' + t.id, class: 'node s-' + t.status.toLowerCase() + (t.id === current ? ' current' : ''), 'data-id': t.id, 'aria-label': name + ', ' + t.status },
+      s('title', {}, name + ' (' + t.status + ')'),
+      s('rect', { x: c.x, y: c.y, width: NODE_W, height: NODE_H, rx: 6 }),
+      s('text', { x: c.x + 10, y: c.y + 19, class: 'node-name' }, shown),
+      s('text', { x: c.x + 10, y: c.y + 36, class: 'node-status' }, t.status.toLowerCase() + ' · ' + shortId(t.id)),
+    );
+    svg.append(node);
+  }
+  return h('div.graph-scroll', svg);
+}
