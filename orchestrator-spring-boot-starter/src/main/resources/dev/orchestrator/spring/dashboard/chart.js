@@ -3,15 +3,14 @@
 
 import { h, s } from './dom.js';
 
-const W = 600;
-const H = 160;
+const H = 150;
 const PAD = { l: 40, r: 8, t: 8, b: 22 };
 
 /**
  * series: [{label, cls, values: [n per bucket]}], starts: [Date per bucket]; stacked bars.
  * format: how an axis value is written.
  */
-export function bars(titleText, starts, series, format = (v) => String(v)) {
+export function bars(titleText, starts, series, format = (v) => String(v), W = 360) {
   const n = starts.length;
   const totals = starts.map((_, i) => series.reduce((a, se) => a + (se.values[i] || 0), 0));
   const max = niceMax(Math.max(0, ...totals));
@@ -24,7 +23,8 @@ export function bars(titleText, starts, series, format = (v) => String(v)) {
     class: 'chart',
     role: 'img',
     'aria-label': titleText,
-    preserveAspectRatio: 'none',
+    width: W,
+    height: H,
   });
   for (const f of [0, 0.5, 1]) {
     const v = max * f;

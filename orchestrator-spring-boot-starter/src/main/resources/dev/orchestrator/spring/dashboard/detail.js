@@ -72,6 +72,9 @@ export async function render(main, { id }, ctx) {
       onPoll: load,
     }),
   );
+  const resized = live.throttle(load, 200);
+  window.addEventListener('resize', resized);
+  off.push(() => window.removeEventListener('resize', resized));
   return () => off.forEach((f) => f());
 }
 
@@ -197,19 +200,18 @@ function drawAttempts(el, list) {
       ),
     ),
   );
-  clear(el, h('h2', 'Attempts'), timeline(list), table);
+  clear(el, h('h2', 'Attempts'), timeline(list, Math.max(300, el.clientWidth - 30)), table);
 }
 
 /** Each attempt as a bar from its start to its end on one time axis. */
-function timeline(list) {
+function timeline(list, W) {
   const now = Date.now();
   const t0 = Math.min(...list.map((a) => new Date(a.startedAt).getTime()));
   const t1 = Math.max(...list.map((a) => (a.finishedAt ? new Date(a.finishedAt).getTime() : now)), t0 + 1);
-  const W = 600;
   const rowH = 18;
   const H = list.length * rowH + 20;
   const x = (ms) => 30 + ((ms - t0) / (t1 - t0)) * (W - 40);
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'attempt-bars', role: 'img', 'aria-label': 'Attempts on a time axis' });
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'attempt-bars', width: W, height: H, role: 'img', 'aria-label': 'Attempts on a time axis' });
   list.forEach((a, i) => {
     const start = new Date(a.startedAt).getTime();
     const end = a.finishedAt ? new Date(a.finishedAt).getTime() : now;

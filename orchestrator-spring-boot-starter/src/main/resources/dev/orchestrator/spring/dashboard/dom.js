@@ -102,8 +102,9 @@ export function money(n) {
   return '$' + (v === 0 ? '0' : v < 0.01 ? v.toPrecision(2) : v.toFixed(4));
 }
 
+/** The end of a task's id: its random part (ids are time-ordered, so their starts repeat). */
 export function shortId(id) {
-  return String(id).slice(0, 8);
+  return String(id).slice(-8);
 }
 
 /** A task's display name: its name, else the start of its prompt, else its type. */

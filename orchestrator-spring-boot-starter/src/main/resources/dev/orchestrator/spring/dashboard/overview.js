@@ -36,7 +36,10 @@ export async function render(main) {
   const again = live.throttle(refresh, 1000);
   const off = live.subscribe({ onEvent: again, onPoll: refresh });
   const timer = setInterval(refresh, 30000); // the charts' minutes move on even when all is quiet
+  const resized = live.throttle(refresh, 200);
+  window.addEventListener('resize', resized);
   return () => {
+    window.removeEventListener('resize', resized);
     off();
     clearInterval(timer);
   };
@@ -80,14 +83,16 @@ function drawCharts(el, activity) {
       ),
     }));
   const quiet = buckets.every((b) => !b.completed && !b.failed);
+  const cols = el.clientWidth > 880 ? 3 : 1;
+  const width = Math.max(260, Math.floor((el.clientWidth - 14 * (cols - 1)) / cols) - 30);
   clear(
     el,
     bars('Finished per minute', starts, [
       { label: 'completed', cls: 'ok', values: buckets.map((b) => b.completed || 0) },
       { label: 'failed', cls: 'bad', values: buckets.map((b) => b.failed || 0) },
-    ], (v) => num(Math.round(v))),
-    bars('Tokens per minute by model', starts, per('tokens'), (v) => compact(v)),
-    bars('Cost per minute by model', starts, per('cost'), (v) => money(v)),
+    ], (v) => num(Math.round(v)), width),
+    bars('Tokens per minute by model', starts, per('tokens'), (v) => compact(v), width),
+    bars('Cost per minute by model', starts, per('cost'), (v) => money(v), width),
     quiet ? h('p.muted.note', 'No task ended in the last hour.') : null,
   );
 }

@@ -1,0 +1,433 @@
+package dev.orchestrator.examples.service.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.orchestrator.examples.service.ServiceApplication;
+import dev.orchestrator.retry.FatalTaskException;
+import dev.orchestrator.spi.HandlerResult;
+import dev.orchestrator.spring.OrchestratorHandler;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The dashboard in headless Chromium against the example service on a random port: every action,
+ * live updates from the event stream, hostile content, and screenshots of each view at 1280 and 390
+ * px under target/screenshots.
+ */
+@SpringBootTest(
+    classes = {ServiceApplication.class, DashboardBrowserTest.Handlers.class},
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = "orchestrator.mock.latency=300ms")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DashboardBrowserTest {
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final String HOSTILE_PROMPT =
+      "<img src=x onerror=alert(1)> <script>window.__pwned = 1; alert(2)</script>";
+
+  /** A slow task that runs until cancelled, and one whose first attempt fails for good. */
+  @TestConfiguration
+  static class Handlers {
+    @Bean
+    OrchestratorHandler slow() {
+      return new OrchestratorHandler(
+          "slow",
+          ctx -> {
+            ctx.progress(0.1, "working on it");
+            Instant end = Instant.now().plusSeconds(60);
+            while (Instant.now().isBefore(end)) {
+              ctx.checkCancelled();
+              Thread.sleep(50);
+            }
+            return HandlerResult.of("done slowly");
+          });
+    }
+
+    @Bean
+    OrchestratorHandler failsOnce() {
+      return new OrchestratorHandler(
+          "fails-once",
+          ctx -> {
+            if (ctx.task().attempt() == 1) {
+              throw new FatalTaskException("upstream refused the request");
+            }
+            return HandlerResult.of("fine on attempt " + ctx.task().attempt());
+          });
+    }
+  }
+
+  @LocalServerPort int port;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final ObjectMapper json = new ObjectMapper();
+  private Browser browser;
+  private WebDriverWait wait;
+
+  @BeforeAll
+  void startBrowser() throws Exception {
+    browser = Browser.start();
+    browser.size(1280);
+    wait = new WebDriverWait(browser.driver, WAIT);
+    wait.ignoring(StaleElementReferenceException.class); // views redraw while live
+  }
+
+  @AfterAll
+  void stopBrowser() throws Exception {
+    if (browser != null) {
+      browser.close();
+    }
+  }
+
+  @BeforeEach
+  void freshPage() {
+    browser.size(1280);
+  }
+
+  @AfterEach
+  void noConsoleErrors() {
+    assertThat(browser.consoleErrors()).as("browser console errors").isEmpty();
+  }
+
+  // ---- helpers ----
+
+  private String url(String hash) {
+    return "http://127.0.0.1:" + port + "/orchestrator/" + hash;
+  }
+
+  /** Opens a view in a fresh page load and waits until the event stream is connected. */
+  private void open(String hash) {
+    browser.driver.get("about:blank"); // a new document, even when only the hash differs
+    browser.driver.get(url(hash));
+    wait.until(d -> "live".equals(d.findElement(By.id("live")).getAttribute("data-state")));
+    browser.js("window.__sameDocument = true");
+  }
+
+  private void go(String hash) {
+    browser.js("location.hash = arguments[0]", hash);
+  }
+
+  private void assertNoReload() {
+    assertThat(browser.js("return window.__sameDocument === true")).as("no reload").isEqualTo(true);
+  }
+
+  private JsonNode api(String method, String path, String body) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/orchestrator/api" + path));
+    b =
+        body == null
+            ? b.method(method, HttpRequest.BodyPublishers.noBody())
+            : b.header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body));
+    HttpResponse<String> res = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(res.statusCode()).as(method + " " + path + ": " + res.body()).isLessThan(300);
+    return json.readTree(res.body());
+  }
+
+  private String submit(Map<String, Object> spec) throws Exception {
+    return api("POST", "/tasks", json.writeValueAsString(spec)).path("id").asText();
+  }
+
+  private JsonNode awaitStatus(String id, String status) throws Exception {
+    Instant deadline = Instant.now().plus(WAIT);
+    JsonNode task = api("GET", "/tasks/" + id, null);
+    while (!status.equals(task.path("status").asText()) && Instant.now().isBefore(deadline)) {
+      Thread.sleep(50); // polling the API from the test's own client, with a deadline
+      task = api("GET", "/tasks/" + id, null);
+    }
+    assertThat(task.path("status").asText()).isEqualTo(status);
+    return task;
+  }
+
+  private String pageStatus() {
+    return browser.driver.findElement(By.cssSelector("h1 .badge")).getText().toUpperCase();
+  }
+
+  private void waitForStatus(String status) {
+    wait.until(d -> pageStatus().equals(status));
+  }
+
+  private int totalTasks() throws Exception {
+    JsonNode counts = api("GET", "/stats", null).path("counts");
+    int total = 0;
+    for (JsonNode n : counts) {
+      total += n.asInt();
+    }
+    return total;
+  }
+
+  // ---- the tests ----
+
+  @Test
+  void aTaskCreatedInTheFormReachesCompletedWithoutAReload() {
+    open("#/new");
+    browser.driver.findElement(By.id("name")).sendKeys("rivers");
+    browser.driver.findElement(By.id("prompt")).sendKeys("Name three rivers");
+    browser.driver.findElement(By.id("create")).click();
+    wait.until(ExpectedConditions.urlMatches("#/task/[0-9a-f-]{36}$"));
+    waitForStatus("COMPLETED");
+    wait.until(d -> d.findElement(By.id("output")).getText().contains("Name three rivers"));
+    assertThat(browser.driver.findElements(By.cssSelector("#attempts tbody tr"))).hasSize(1);
+    assertThat(browser.driver.findElement(By.id("events")).getText()).contains("completed");
+    assertNoReload();
+    browser.screenshot("detail", 1280);
+    browser.screenshot("detail", 390);
+  }
+
+  @Test
+  void useAsNewTaskChainsAndTheLineageShowsTwoNodes() throws Exception {
+    String parent = submit(Map.of("name", "draft", "prompt", "Write a haiku about rivers"));
+    String output = awaitStatus(parent, "COMPLETED").path("output").asText();
+    open("#/task/" + parent);
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("use-as-new"))).click();
+    WebElement prompt = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("prompt")));
+    assertThat(prompt.getAttribute("value")).isEqualTo(output);
+    prompt.sendKeys("\nTranslate it to French.");
+    browser.driver.findElement(By.id("name")).sendKeys("translation");
+    browser.driver.findElement(By.id("create")).click();
+    wait.until(ExpectedConditions.urlMatches("#/task/[0-9a-f-]{36}$"));
+    waitForStatus("COMPLETED");
+    browser.driver.findElement(By.id("lineage-link")).click();
+    wait.until(d -> d.findElements(By.cssSelector("#lineage .node")).size() == 2);
+    assertThat(browser.driver.findElements(By.cssSelector("#lineage .edge"))).hasSize(1);
+    assertThat(browser.driver.findElements(By.cssSelector("#lineage .node.s-completed")))
+        .hasSize(2);
+    browser.screenshot("lineage", 1280);
+    browser.screenshot("lineage", 390);
+    browser.driver.findElement(By.cssSelector("#lineage .node[data-id='" + parent + "']")).click();
+    wait.until(ExpectedConditions.urlContains("#/task/" + parent));
+    wait.until(d -> d.findElement(By.cssSelector("h1 .t-title")).getText().equals("draft"));
+    assertNoReload();
+  }
+
+  @Test
+  void aSlowRunningTaskIsCancelledWithAReason() throws Exception {
+    String id = submit(Map.of("name", "slow one", "type", "slow", "prompt", "take your time"));
+    open("#/task/" + id);
+    waitForStatus("RUNNING");
+    wait.until(d -> d.findElement(By.id("events")).getText().contains("working on it"));
+    browser.driver.findElement(By.id("cancel-reason")).sendKeys("no longer needed");
+    browser.driver.findElement(By.id("cancel")).click();
+    waitForStatus("CANCELLED");
+    wait.until(d -> d.findElement(By.id("events")).getText().contains("no longer needed"));
+    assertThat(api("GET", "/tasks/" + id, null).path("status").asText()).isEqualTo("CANCELLED");
+    assertThat(browser.driver.findElements(By.id("cancel"))).isEmpty();
+    assertNoReload();
+  }
+
+  @Test
+  void aFailedTaskIsRetriedAndTheNewAttemptShows() throws Exception {
+    String id = submit(Map.of("name", "flaky", "type", "fails-once", "prompt", "try"));
+    awaitStatus(id, "FAILED");
+    open("#/task/" + id);
+    waitForStatus("FAILED");
+    assertThat(browser.driver.findElement(By.cssSelector(".error-box")).getText())
+        .contains("upstream refused the request");
+    WebElement attempts = browser.driver.findElement(By.id("retry-attempts"));
+    attempts.clear();
+    attempts.sendKeys("2");
+    browser.driver.findElement(By.id("retry")).click();
+    waitForStatus("COMPLETED");
+    wait.until(d -> d.findElements(By.cssSelector("#attempts tbody tr")).size() == 2);
+    assertThat(browser.driver.findElement(By.cssSelector("#attempts tbody")).getText())
+        .containsIgnoringCase("FATAL_FAILURE")
+        .containsIgnoringCase("SUCCEEDED");
+    assertThat(browser.driver.findElements(By.cssSelector("svg.attempt-bars rect.bar"))).hasSize(2);
+  }
+
+  @Test
+  void aBatchWithOneBadLineCreatesNothingAndSaysWhichLine() throws Exception {
+    int before = totalTasks();
+    open("#/new?tab=batch");
+    browser
+        .driver
+        .findElement(By.id("batch"))
+        .sendKeys("First | Summarise the news\nSecond |   \nName three mountains");
+    browser.driver.findElement(By.id("create-batch")).click();
+    WebElement error =
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("form-error")));
+    assertThat(error.getText()).contains("Nothing was created").contains("Line 2");
+    assertThat(totalTasks()).isEqualTo(before);
+
+    WebElement lines = browser.driver.findElement(By.id("batch"));
+    lines.clear();
+    lines.sendKeys("First | Summarise the news\nName three mountains");
+    browser.driver.findElement(By.id("create-batch")).click();
+    wait.until(ExpectedConditions.textToBe(By.id("batch-ok"), "2 tasks created."));
+    assertThat(totalTasks()).isEqualTo(before + 2);
+  }
+
+  @Test
+  void aTemplateIsFilledFromItsVariables() {
+    open("#/new?tab=template");
+    new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("template")))
+        .selectByValue("translate");
+    browser.driver.findElement(By.id("var-language")).sendKeys("German");
+    browser.driver.findElement(By.id("var-text")).sendKeys("good morning");
+    browser.driver.findElement(By.id("create-from-template")).click();
+    wait.until(ExpectedConditions.urlMatches("#/task/[0-9a-f-]{36}$"));
+    wait.until(
+        d -> d.findElement(By.id("prompt")).getText().equals("Translate to German: good morning"));
+    waitForStatus("COMPLETED");
+  }
+
+  @Test
+  void searchAndFiltersNarrowTheList() throws Exception {
+    String a =
+        submit(
+            Map.of(
+                "name",
+                "zebra facts",
+                "prompt",
+                "Tell me about zebras",
+                "labels",
+                Map.of("team", "zoo")));
+    String b =
+        submit(
+            Map.of(
+                "name",
+                "okapi facts",
+                "prompt",
+                "Tell me about okapis",
+                "labels",
+                Map.of("team", "zoo")));
+    String c = submit(Map.of("name", "broken", "type", "fails-once", "prompt", "zebra crossing"));
+    awaitStatus(a, "COMPLETED");
+    awaitStatus(b, "COMPLETED");
+    awaitStatus(c, "FAILED");
+    open("#/tasks");
+    browser.driver.findElement(By.id("f-text")).sendKeys("zebra\n");
+    wait.until(d -> rows().size() == 2 && rows().containsAll(List.of(a, c)));
+    browser.driver.findElement(By.cssSelector("input[name=status][value=FAILED]")).click();
+    wait.until(d -> rows().equals(List.of(c)));
+    browser.driver.findElement(By.cssSelector("input[name=status][value=FAILED]")).click();
+    WebElement label = wait.until(ExpectedConditions.elementToBeClickable(By.id("f-label")));
+    label.sendKeys("team=zoo\n");
+    wait.until(d -> rows().equals(List.of(a)));
+    WebElement text = browser.driver.findElement(By.id("f-text"));
+    text.clear();
+    text.sendKeys("\n");
+    wait.until(d -> rows().size() == 2 && rows().containsAll(List.of(a, b)));
+    browser.driver.findElement(By.id("f-owner")).sendKeys("somebody-else\n");
+    wait.until(d -> d.findElement(By.cssSelector("p.state")).getText().contains("No task matches"));
+    assertThat(rows()).isEmpty();
+  }
+
+  private List<String> rows() {
+    return browser.driver.findElements(By.cssSelector("#task-list .task-row")).stream()
+        .map(e -> e.getAttribute("data-id"))
+        .toList();
+  }
+
+  @Test
+  void aTaskCreatedByAnotherClientAppearsAndUpdatesLive() throws Exception {
+    open("#/tasks");
+    String id = submit(Map.of("name", "from curl", "prompt", "Name three lakes"));
+    By row = By.cssSelector("#task-list .task-row[data-id='" + id + "']");
+    wait.until(ExpectedConditions.presenceOfElementLocated(row));
+    wait.until(d -> "COMPLETED".equals(d.findElement(row).getAttribute("data-status")));
+    assertThat(rows().get(0)).isEqualTo(id);
+    assertNoReload();
+    browser.screenshot("list", 1280);
+    browser.screenshot("list", 390);
+  }
+
+  @Test
+  void hostilePromptsAndOutputsAreShownAsTextAndRunNothing() throws Exception {
+    String id =
+        submit(
+            Map.of(
+                "name",
+                "<script>window.__pwned = 1</script>",
+                "prompt",
+                HOSTILE_PROMPT,
+                "labels",
+                Map.of("x", "<b>bold</b>")));
+    awaitStatus(id, "COMPLETED");
+    open("#/tasks");
+    wait.until(
+        ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-id='" + id + "']")));
+    go("#/task/" + id);
+    waitForStatus("COMPLETED");
+    assertThat(browser.driver.findElement(By.id("prompt")).getText()).isEqualTo(HOSTILE_PROMPT);
+    assertThat(browser.driver.findElement(By.id("output")).getText())
+        .startsWith("mock[")
+        .contains("<img src=x onerror=alert(1)> <script>");
+    assertThat(browser.driver.findElement(By.cssSelector("h1 .t-title")).getText())
+        .isEqualTo("<script>window.__pwned = 1</script>");
+    go("#/task/" + id + "/lineage");
+    wait.until(d -> d.findElements(By.cssSelector("#lineage .node")).size() == 1);
+    assertThat(browser.driver.findElements(By.cssSelector("main img, main script, main b")))
+        .isEmpty();
+    assertThat(browser.js("return window.__pwned === undefined")).isEqualTo(true);
+    try {
+      browser.driver.switchTo().alert();
+      throw new AssertionError("an alert ran");
+    } catch (NoAlertPresentException expected) {
+      // nothing ran
+    }
+  }
+
+  @Test
+  void theOverviewShowsCountsChartsAndNodes() throws Exception {
+    awaitStatus(
+        submit(Map.of("name", "overview sample", "prompt", "Count the stars")), "COMPLETED");
+    open("#/");
+    wait.until(d -> !d.findElements(By.cssSelector(".tile[data-status=COMPLETED]")).isEmpty());
+    int completed = api("GET", "/stats", null).path("counts").path("COMPLETED").asInt();
+    wait.until(
+        d ->
+            d.findElement(By.cssSelector(".tile[data-status=COMPLETED] .tile-n"))
+                .getText()
+                .equals(String.format("%,d", completed)));
+    assertThat(browser.driver.findElement(By.cssSelector("main")).getText())
+        .contains("Nodes alive");
+    browser.screenshot("overview", 1280);
+    browser.screenshot("overview", 390);
+  }
+
+  @Test
+  void theDashboardIsServedWithAStrictContentSecurityPolicy() throws Exception {
+    HttpResponse<String> page =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url(""))).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    String csp = page.headers().firstValue("Content-Security-Policy").orElse("");
+    assertThat(csp)
+        .contains("default-src 'self'")
+        .contains("script-src 'self'")
+        .doesNotContain("unsafe");
+    HttpResponse<String> config =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url("ui/config.json"))).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(json.readTree(config.body()).path("readOnly").asBoolean()).isFalse();
+    HttpResponse<String> escape =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url("ui/..%2F..%2Fweb%2Fopenapi.json"))).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(escape.statusCode()).isGreaterThanOrEqualTo(400);
+  }
+}

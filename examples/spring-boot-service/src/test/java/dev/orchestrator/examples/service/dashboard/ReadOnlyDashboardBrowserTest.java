@@ -1,0 +1,74 @@
+package dev.orchestrator.examples.service.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.orchestrator.Orchestrator;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskSpec;
+import dev.orchestrator.TaskStatus;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** {@code orchestrator.dashboard.read-only=true}: every view shows, no action is offered. */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"orchestrator.dashboard.read-only=true", "orchestrator.mock.latency=50ms"})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ReadOnlyDashboardBrowserTest {
+  @LocalServerPort int port;
+  @Autowired Orchestrator orchestrator;
+  private Browser browser;
+  private WebDriverWait wait;
+
+  @BeforeAll
+  void startBrowser() throws Exception {
+    browser = Browser.start();
+    browser.size(1280);
+    wait = new WebDriverWait(browser.driver, Duration.ofSeconds(15));
+  }
+
+  @AfterAll
+  void stopBrowser() throws Exception {
+    if (browser != null) {
+      browser.close();
+    }
+  }
+
+  @Test
+  void noActionIsOfferedAnywhere() throws Exception {
+    Task done =
+        orchestrator
+            .await(orchestrator.submit(TaskSpec.prompt("Name three seas").build()).id())
+            .get(15, TimeUnit.SECONDS);
+    assertThat(done.status()).isEqualTo(TaskStatus.COMPLETED);
+    Task queued =
+        orchestrator.submit(
+            TaskSpec.prompt("later").delay(Duration.ofHours(1)).name("scheduled").build());
+
+    browser.driver.get("http://127.0.0.1:" + port + "/orchestrator/#/task/" + done.id());
+    wait.until(
+        d -> d.findElement(By.cssSelector("h1 .badge")).getText().equalsIgnoreCase("COMPLETED"));
+    assertThat(browser.driver.findElements(By.id("use-as-new"))).isEmpty();
+    assertThat(browser.driver.findElements(By.id("nav-new"))).isEmpty();
+
+    browser.js("location.hash = arguments[0]", "#/task/" + queued.id());
+    wait.until(
+        d -> d.findElement(By.cssSelector("h1 .badge")).getText().equalsIgnoreCase("SCHEDULED"));
+    assertThat(browser.driver.findElements(By.id("cancel"))).isEmpty();
+    assertThat(browser.driver.findElements(By.cssSelector("section.actions button"))).isEmpty();
+
+    browser.js("location.hash = '#/new'");
+    wait.until(d -> d.findElement(By.cssSelector("main")).getText().contains("No such page"));
+    assertThat(browser.driver.findElements(By.id("create"))).isEmpty();
+    assertThat(browser.consoleErrors()).isEmpty();
+  }
+}
