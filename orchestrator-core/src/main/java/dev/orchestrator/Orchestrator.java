@@ -79,6 +79,7 @@ public final class Orchestrator implements AutoCloseable {
   private final Transitioner transitioner;
   private final TaskFactory factory;
   private final Map<String, String> templates;
+  private final Duration heartbeatInterval;
   private final Node node;
   private final String nodeId;
   private final int batchSize;
@@ -98,6 +99,7 @@ public final class Orchestrator implements AutoCloseable {
     this.nodeId = b.settings().nodeId();
     RuntimeSettings settings = b.settings();
     this.batchSize = settings.batchSize();
+    this.heartbeatInterval = settings.heartbeatInterval();
     this.transitioner =
         new Transitioner(b.store, b.queue, b.bus, b.clock, b.metrics, settings.defaultRetry());
     Map<String, TaskHandler> handlers = new HashMap<>(b.handlers);
@@ -368,6 +370,10 @@ public final class Orchestrator implements AutoCloseable {
     return store;
   }
 
+  Clock clock() {
+    return clock;
+  }
+
   /**
    * Deletes COMPLETED, FAILED and CANCELLED tasks that ended more than {@code olderThan} ago, with
    * their attempts and events, in bounded batches. {@link Builder#retention(Duration)} runs it on a
@@ -543,6 +549,19 @@ public final class Orchestrator implements AutoCloseable {
   /** The registered templates: name to text, by name. */
   public Map<String, String> templates() {
     return templates;
+  }
+
+  /**
+   * The nodes alive now: those whose heartbeat the store heard within three heartbeat intervals (a
+   * node that shut down gracefully is gone at once).
+   */
+  public List<NodeInfo> nodes() {
+    return store.nodes(clock.now().minus(heartbeatInterval.multipliedBy(3)));
+  }
+
+  /** Tasks that ended within the window, by minute, status and model, with tokens and cost. */
+  public List<Activity> activity(Duration window) {
+    return store.activity(clock.now().minus(window), null);
   }
 
   /** Number of tasks in each status (statuses with none may be absent). */

@@ -33,6 +33,11 @@ public final class OwnerScope {
     return owner;
   }
 
+  /** This owner's tasks that ended within the window, by minute, status and model. */
+  public List<Activity> activity(java.time.Duration window) {
+    return orchestrator.store().activity(orchestrator.clock().now().minus(window), owner);
+  }
+
   /** Number of this owner's tasks in each status (statuses with none may be absent). */
   public java.util.Map<TaskStatus, Long> countByStatus() {
     return orchestrator.store().countByStatus(owner);

@@ -64,6 +64,7 @@ public final class InMemoryTaskStore implements TaskStore {
   private final NavigableSet<Task> queued = new TreeSet<>(CLAIM_ORDER);
   private final NavigableSet<Task> scheduled = new TreeSet<>(DUE_ORDER);
   private final Set<UUID> running = new HashSet<>();
+  private final Map<String, dev.orchestrator.NodeInfo> nodes = new ConcurrentHashMap<>();
 
   @Override
   public List<Task> insert(List<Task> newTasks) {
@@ -373,6 +374,57 @@ public final class InMemoryTaskStore implements TaskStore {
     synchronized (lock) {
       return Long.toString(lastPosition);
     }
+  }
+
+  @Override
+  public List<dev.orchestrator.Activity> activity(Instant since, String owner) {
+    record Key(Instant minute, TaskStatus status, String model) {}
+    Map<Key, dev.orchestrator.Activity> rows =
+        new java.util.TreeMap<>(
+            Comparator.comparing(Key::minute)
+                .thenComparing(Key::status)
+                .thenComparing(Key::model, Comparator.nullsFirst(Comparator.naturalOrder())));
+    for (Task t : tasks.values()) {
+      if ((t.status() == TaskStatus.COMPLETED || t.status() == TaskStatus.FAILED)
+          && !t.updatedAt().isBefore(since)
+          && (owner == null || owner.equals(t.owner()))) {
+        Key k =
+            new Key(
+                t.updatedAt().truncatedTo(java.time.temporal.ChronoUnit.MINUTES),
+                t.status(),
+                t.model());
+        dev.orchestrator.Activity a = rows.get(k);
+        rows.put(
+            k,
+            new dev.orchestrator.Activity(
+                k.minute(),
+                k.status(),
+                k.model(),
+                (a == null ? 0 : a.tasks()) + 1,
+                (a == null ? 0 : a.inputTokens()) + t.usage().inputTokens(),
+                (a == null ? 0 : a.outputTokens()) + t.usage().outputTokens(),
+                (a == null ? java.math.BigDecimal.ZERO : a.cost()).add(t.usage().cost())));
+      }
+    }
+    return List.copyOf(rows.values());
+  }
+
+  @Override
+  public void recordNode(String nodeId, Instant startedAt, Instant now, int running) {
+    nodes.put(nodeId, new dev.orchestrator.NodeInfo(nodeId, startedAt, now, running));
+  }
+
+  @Override
+  public void forgetNode(String nodeId) {
+    nodes.remove(nodeId);
+  }
+
+  @Override
+  public List<dev.orchestrator.NodeInfo> nodes(Instant seenSince) {
+    return nodes.values().stream()
+        .filter(n -> !n.lastSeen().isBefore(seenSince))
+        .sorted(Comparator.comparing(dev.orchestrator.NodeInfo::nodeId))
+        .toList();
   }
 
   @Override

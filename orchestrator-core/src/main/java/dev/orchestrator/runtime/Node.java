@@ -10,6 +10,7 @@ import dev.orchestrator.spi.TaskHandler;
 import dev.orchestrator.spi.TaskQueue;
 import dev.orchestrator.spi.TaskStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -91,7 +92,14 @@ public final class Node implements AutoCloseable {
     commits.start();
     workers.start();
     scheduler.start();
+    Instant startedAt = transitioner.clock().now();
+    Runnable alive =
+        () ->
+            store.recordNode(
+                settings.nodeId(), startedAt, transitioner.clock().now(), workers.runningCount());
+    alive.run();
     every(settings.heartbeatInterval(), workers::heartbeat, "heartbeat");
+    every(settings.heartbeatInterval(), alive, "node heartbeat");
     every(settings.reaperInterval(), reaper::reap, "reaper");
     every(settings.reconcileInterval(), reconciler::reconcile, "reconciler");
     if (settings.retention() != null) {
@@ -139,6 +147,11 @@ public final class Node implements AutoCloseable {
     } finally {
       maintenance.shutdownNow();
       timer.shutdownNow();
+      try {
+        store.forgetNode(settings.nodeId());
+      } catch (RuntimeException e) {
+        log.debug("could not remove node {} from the store", settings.nodeId(), e);
+      }
       if (subscription != null) {
         try {
           subscription.close();

@@ -171,6 +171,23 @@ public interface TaskStore extends AutoCloseable {
    */
   List<dev.orchestrator.UsageTotal> usageTotals(String owner);
 
+  /**
+   * Tasks that reached COMPLETED or FAILED since {@code since}, counted by the minute they ended,
+   * their status and model, with their tokens and cost.
+   *
+   * @param owner only this owner's tasks, or null for all
+   */
+  List<dev.orchestrator.Activity> activity(Instant since, String owner);
+
+  /** Records that a node is alive now, running {@code running} attempts (its heartbeat). */
+  void recordNode(String nodeId, Instant startedAt, Instant now, int running);
+
+  /** Forgets a node that shut down. */
+  void forgetNode(String nodeId);
+
+  /** The nodes heard of since {@code seenSince}, by id. */
+  List<dev.orchestrator.NodeInfo> nodes(Instant seenSince);
+
   /** Releases the store's resources. The in-memory store forgets nothing on close. */
   @Override
   default void close() {}

@@ -131,6 +131,34 @@ public class DelegatingTaskStore implements TaskStore {
   }
 
   @Override
+  public List<dev.orchestrator.Activity> activity(Instant since, String owner) {
+    return call(() -> delegate.activity(since, owner));
+  }
+
+  @Override
+  public void recordNode(String nodeId, Instant startedAt, Instant now, int running) {
+    call(
+        () -> {
+          delegate.recordNode(nodeId, startedAt, now, running);
+          return null;
+        });
+  }
+
+  @Override
+  public void forgetNode(String nodeId) {
+    call(
+        () -> {
+          delegate.forgetNode(nodeId);
+          return null;
+        });
+  }
+
+  @Override
+  public List<dev.orchestrator.NodeInfo> nodes(Instant seenSince) {
+    return call(() -> delegate.nodes(seenSince));
+  }
+
+  @Override
   public void appendEvent(TaskEvent e) {
     call(
         () -> {

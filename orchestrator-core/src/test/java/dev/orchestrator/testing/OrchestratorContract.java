@@ -318,6 +318,41 @@ public abstract class OrchestratorContract {
     assertEquals(TaskStatus.COMPLETED, ended.status());
   }
 
+  // ---- nodes and activity ----
+
+  @Test
+  void aRunningNodeIsAliveUntilItShutsDownAndEndedTasksShowInTheActivity() throws Exception {
+    start(builder().nodeId("node-under-test"));
+    assertTrue(
+        orchestrator.nodes().stream().anyMatch(n -> n.nodeId().equals("node-under-test")),
+        orchestrator.nodes().toString());
+    Task t = orchestrator.submit(TaskSpec.prompt("count me").model("m-activity").build());
+    assertEquals(TaskStatus.COMPLETED, done(t.id()).status());
+    List<dev.orchestrator.Activity> activity = orchestrator.activity(Duration.ofMinutes(5));
+    assertTrue(
+        activity.stream()
+            .anyMatch(
+                a ->
+                    "m-activity".equals(a.model())
+                        && a.status() == TaskStatus.COMPLETED
+                        && a.tasks() == 1
+                        && a.inputTokens() > 0),
+        activity.toString());
+    Orchestrator other = Orchestrator.builder().store(store).nodeId("second-node").build();
+    try {
+      other.start();
+      Waits.until(
+          "both nodes alive",
+          WAIT,
+          () -> orchestrator.nodes().stream().anyMatch(n -> n.nodeId().equals("second-node")));
+    } finally {
+      other.close();
+    }
+    assertFalse(
+        orchestrator.nodes().stream().anyMatch(n -> n.nodeId().equals("second-node")),
+        "a node that shut down is gone at once");
+  }
+
   // ---- start times ----
 
   @Test

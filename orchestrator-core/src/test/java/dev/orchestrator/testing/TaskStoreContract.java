@@ -822,6 +822,54 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void activityCountsEndedTasksByMinuteStatusAndModelWithTheirSpend() {
+    Instant minute = Instant.parse("2026-06-01T10:15:00Z");
+    for (int i = 0; i < 3; i++) {
+      Task t = insert(TestTasks.builder(TaskStatus.QUEUED).model(i < 2 ? "m1" : "m2").build());
+      Task running = store.claim(List.of(t.id()), lease("n", minute.plusSeconds(i))).get(0);
+      Task ended =
+          running.toBuilder()
+              .status(i == 1 ? TaskStatus.FAILED : TaskStatus.COMPLETED)
+              .usage(new Usage(10, 20, new BigDecimal("0.5")))
+              .updatedAt(minute.plusSeconds(10 + i))
+              .finishedAt(minute.plusSeconds(10 + i))
+              .noLease()
+              .build();
+      store.update(new TaskUpdate(running, ended, null, "ended")).orElseThrow();
+    }
+    insert(TestTasks.queued()); // not ended: not counted
+    List<dev.orchestrator.Activity> rows = store.activity(minute.minusSeconds(60), null);
+    assertEquals(3, rows.size(), rows.toString());
+    dev.orchestrator.Activity completedM1 =
+        rows.stream()
+            .filter(r -> "m1".equals(r.model()) && r.status() == TaskStatus.COMPLETED)
+            .findFirst()
+            .orElseThrow();
+    assertEquals(minute, completedM1.minute());
+    assertEquals(1, completedM1.tasks());
+    assertEquals(10, completedM1.inputTokens());
+    assertEquals(20, completedM1.outputTokens());
+    assertEquals(0, new BigDecimal("0.5").compareTo(completedM1.cost()));
+    assertEquals(List.of(), store.activity(minute.plusSeconds(3600), null));
+    assertEquals(List.of(), store.activity(minute.minusSeconds(60), "nobody"));
+  }
+
+  @Test
+  void nodesRecordThemselvesAndAreForgotten() {
+    Instant t = T0.plusSeconds(100);
+    store.recordNode("node-b", T0, t, 3);
+    store.recordNode("node-a", T0, t.minusSeconds(60), 0);
+    store.recordNode("node-b", T0, t.plusSeconds(10), 4); // a later heartbeat replaces the first
+    List<dev.orchestrator.NodeInfo> alive = store.nodes(t.minusSeconds(30));
+    assertEquals(List.of("node-b"), alive.stream().map(dev.orchestrator.NodeInfo::nodeId).toList());
+    assertEquals(4, alive.get(0).running());
+    assertEquals(t.plusSeconds(10), alive.get(0).lastSeen());
+    assertEquals(2, store.nodes(t.minusSeconds(120)).size());
+    store.forgetNode("node-b");
+    assertEquals(List.of(), store.nodes(t.minusSeconds(30)));
+  }
+
+  @Test
   void countsByStatusOfOneOwnerOrAll() {
     insert(TestTasks.queued());
     insert(TestTasks.builder(TaskStatus.QUEUED).owner("acme").build());

@@ -2,10 +2,12 @@ package dev.orchestrator.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.orchestrator.Activity;
 import dev.orchestrator.FeedEntry;
 import dev.orchestrator.FeedPage;
 import dev.orchestrator.FeedQuery;
 import dev.orchestrator.Lineage;
+import dev.orchestrator.NodeInfo;
 import dev.orchestrator.Page;
 import dev.orchestrator.Task;
 import dev.orchestrator.TaskQuery;
@@ -427,6 +429,47 @@ public final class PostgresTaskStore implements TaskStore {
   public String feedHead() {
     return jdbc.readOne(sql.feedHead, rs -> rs.getString("feed_tx") + "-" + rs.getLong("seq"))
         .orElse("0-0");
+  }
+
+  @Override
+  public List<Activity> activity(Instant since, String owner) {
+    Jdbc.Row<Activity> row =
+        rs ->
+            new Activity(
+                Jdbc.instant(rs, "minute"),
+                TaskStatus.valueOf(rs.getString("status")),
+                rs.getString("model"),
+                rs.getLong("tasks"),
+                rs.getLong("input_tokens"),
+                rs.getLong("output_tokens"),
+                TaskRows.decimal(rs, "cost"));
+    return owner == null
+        ? jdbc.read(sql.activity, row, since)
+        : jdbc.read(sql.activityOfOwner, row, since, owner);
+  }
+
+  @Override
+  public void recordNode(String nodeId, Instant startedAt, Instant now, int running) {
+    TaskRows.check("node id", nodeId, 0);
+    jdbc.update(sql.recordNode, nodeId, startedAt, now, running);
+  }
+
+  @Override
+  public void forgetNode(String nodeId) {
+    jdbc.update(sql.forgetNode, nodeId);
+  }
+
+  @Override
+  public List<NodeInfo> nodes(Instant seenSince) {
+    return jdbc.read(
+        sql.nodes,
+        rs ->
+            new NodeInfo(
+                rs.getString("node_id"),
+                Jdbc.instant(rs, "started_at"),
+                Jdbc.instant(rs, "last_seen"),
+                rs.getInt("running")),
+        seenSince);
   }
 
   @Override

@@ -40,7 +40,7 @@ public final class SchemaMigrator {
 
   /** The scripts in order, for {@link #load}; a new version is appended here. */
   public static final List<String> SCRIPTS =
-      List.of("V1__tasks.sql", "V2__text_search.sql", "V3__event_feed.sql");
+      List.of("V1__tasks.sql", "V2__text_search.sql", "V3__event_feed.sql", "V4__nodes.sql");
 
   private static final String LOCATION = "/dev/orchestrator/jdbc/migration/";
   private static final Pattern PREFIX = Pattern.compile("([a-z_][a-z0-9_]{0,39})?");

@@ -191,6 +191,28 @@ final class Statements {
        WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY tx DESC, seq DESC LIMIT 1""";
 
+  /** Tasks that ended since a time, by minute, status and model (the status index serves it). */
+  private static final String ACTIVITY =
+      """
+      SELECT date_trunc('minute', updated_at) AS minute, status, model, count(*) AS tasks,
+             sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+             sum(cost) AS cost
+        FROM ${prefix}tasks
+       WHERE status IN ('COMPLETED', 'FAILED') AND updated_at >= ?%s
+       GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""";
+
+  private static final String RECORD_NODE =
+      """
+      INSERT INTO ${prefix}nodes (node_id, started_at, last_seen, running) VALUES (?, ?, ?, ?)
+      ON CONFLICT (node_id) DO UPDATE
+         SET started_at = excluded.started_at, last_seen = excluded.last_seen,
+             running = excluded.running""";
+
+  private static final String FORGET_NODE = "DELETE FROM ${prefix}nodes WHERE node_id = ?";
+
+  private static final String NODES =
+      "SELECT * FROM ${prefix}nodes WHERE last_seen >= ? ORDER BY node_id";
+
   private static final String APPEND_EVENT =
       """
       INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
@@ -258,6 +280,11 @@ final class Statements {
   final String events;
   final String appendEvent;
   final String feedHead;
+  final String activity;
+  final String activityOfOwner;
+  final String recordNode;
+  final String forgetNode;
+  final String nodes;
   final String lineage;
   final String countByStatus;
   final String countByStatusOfOwner;
@@ -319,6 +346,11 @@ final class Statements {
     events = render(prefix, EVENTS);
     appendEvent = render(prefix, APPEND_EVENT);
     feedHead = render(prefix, FEED_HEAD);
+    activity = render(prefix, ACTIVITY.formatted(""));
+    activityOfOwner = render(prefix, ACTIVITY.formatted(" AND owner = ?"));
+    recordNode = render(prefix, RECORD_NODE);
+    forgetNode = render(prefix, FORGET_NODE);
+    nodes = render(prefix, NODES);
     lineage = render(prefix, LINEAGE);
     countByStatus = render(prefix, COUNT_BY_STATUS.formatted(""));
     countByStatusOfOwner = render(prefix, COUNT_BY_STATUS.formatted(" WHERE owner = ?"));

@@ -29,7 +29,9 @@ public final class PostgresTestDatabase {
   public static final String LOCAL_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
 
   /** Tables of a store, for {@link #drop}. */
-  private static final String[] TABLES = {"tasks", "attempts", "events", "edges", "schema_version"};
+  private static final String[] TABLES = {
+    "tasks", "attempts", "events", "edges", "nodes", "schema_version"
+  };
 
   private static final AtomicInteger PREFIXES = new AtomicInteger();
   private static String url;

@@ -293,6 +293,66 @@ public class TaskApiController {
     }
   }
 
+  /** The nodes alive now, with the attempts each runs. */
+  @GetMapping("/nodes")
+  public ResponseEntity<String> nodes(HttpServletRequest request) {
+    scope(request);
+    return ok(orchestrator.nodes());
+  }
+
+  /**
+   * Tasks that ended in each of the last {@code minutes} minutes (default 60, at most a day), by
+   * status, with tokens and cost by model: every minute of the window is a bucket, empty or not.
+   */
+  @GetMapping("/stats/activity")
+  public ResponseEntity<String> activity(
+      HttpServletRequest request, @RequestParam(required = false) Integer minutes) {
+    OwnerScope scope = scope(request);
+    int window = minutes == null ? 60 : minutes;
+    if (window < 1 || window > 1440) {
+      throw ApiProblem.badRequest("minutes must be 1..1440: " + window);
+    }
+    Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    Instant first = now.minus(java.time.Duration.ofMinutes(window - 1L));
+    Map<Instant, Map<String, Object>> buckets = new LinkedHashMap<>();
+    for (Instant m = first; !m.isAfter(now); m = m.plusSeconds(60)) {
+      Map<String, Object> bucket = new LinkedHashMap<>();
+      bucket.put("start", m);
+      bucket.put("completed", 0L);
+      bucket.put("failed", 0L);
+      bucket.put("models", new ArrayList<Map<String, Object>>());
+      buckets.put(m, bucket);
+    }
+    for (dev.orchestrator.Activity a : scope.activity(java.time.Duration.ofMinutes(window))) {
+      Map<String, Object> bucket = buckets.get(a.minute());
+      if (bucket == null) {
+        continue; // ended in the first minute's part before the window
+      }
+      String status = a.status() == TaskStatus.COMPLETED ? "completed" : "failed";
+      bucket.put(status, (Long) bucket.get(status) + a.tasks());
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> models = (List<Map<String, Object>>) bucket.get("models");
+      String model = a.model() == null ? "default" : a.model();
+      Map<String, Object> row =
+          models.stream().filter(r -> r.get("model").equals(model)).findFirst().orElse(null);
+      if (row == null) {
+        row = new LinkedHashMap<>();
+        row.put("model", model);
+        row.put("inputTokens", 0L);
+        row.put("outputTokens", 0L);
+        row.put("cost", java.math.BigDecimal.ZERO);
+        models.add(row);
+      }
+      row.put("inputTokens", (Long) row.get("inputTokens") + a.inputTokens());
+      row.put("outputTokens", (Long) row.get("outputTokens") + a.outputTokens());
+      row.put("cost", ((java.math.BigDecimal) row.get("cost")).add(a.cost()));
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("bucketSeconds", 60);
+    body.put("buckets", buckets.values());
+    return ok(body);
+  }
+
   @GetMapping("/health")
   public ResponseEntity<String> health() {
     Map<String, Object> body = new LinkedHashMap<>();

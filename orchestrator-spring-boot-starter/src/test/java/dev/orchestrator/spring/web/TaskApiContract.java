@@ -210,6 +210,18 @@ abstract class TaskApiContract {
     assertProblem(post("/templates/greet/tasks", "{}"), 400, "invalid-task");
     assertProblem(post("/templates/nope/tasks", "{}"), 400, "invalid-task");
 
+    Reply nodes = get("/nodes");
+    assertThat(nodes.status()).isEqualTo(200);
+    assertThat(nodes.body().size()).isPositive();
+    assertThat(nodes.body().get(0).path("nodeId").asText()).isNotBlank();
+    Reply activity = get("/stats/activity?minutes=10");
+    assertThat(activity.body().path("buckets")).hasSize(10);
+    long ended = 0;
+    for (JsonNode b : activity.body().path("buckets")) {
+      ended += b.path("completed").asLong();
+    }
+    assertThat(ended).isPositive();
+    assertProblem(get("/stats/activity?minutes=0"), 400, "bad-request");
     Reply stats = get("/stats");
     assertThat(stats.body().path("counts").path("COMPLETED").asLong()).isPositive();
     assertThat(stats.body().path("usage").isArray()).isTrue();
