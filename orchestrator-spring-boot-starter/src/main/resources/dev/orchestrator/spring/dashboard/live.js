@@ -12,12 +12,24 @@ let state = 'connecting';
 
 export const POLL_MS = 3000;
 
+// a page left (or put in the back-forward cache) gives its connection back; one shown again reopens
+window.addEventListener('pagehide', () => {
+  if (source) source.close();
+  source = null;
+});
+window.addEventListener('pageshow', (e) => {
+  if (e.persisted) start();
+});
+
 export function start() {
   if (source) return;
   source = new EventSource(apiBase() + '/events');
   source.addEventListener('open', () => {
+    const wasDown = state !== 'live';
     setState('live');
     stopPolling();
+    // (re)connected: whatever changed before the stream reached the server is read once
+    if (wasDown) for (const l of [...listeners]) l.onPoll && l.onPoll();
   });
   source.addEventListener('task', (msg) => {
     let event;

@@ -9,7 +9,7 @@ import * as live from './live.js';
 export async function render(main) {
   const counts = h('section.tiles', { 'aria-label': 'Tasks by status' });
   const charts = h('section.charts', { 'aria-label': 'The last hour' });
-  const nodes = h('section.panel', { 'aria-label': 'Nodes' });
+  const nodes = h('section.panel', { 'aria-label': 'Nodes', id: 'nodes' });
   const usage = h('section.panel', { 'aria-label': 'Usage by model' });
   const error = h('p.state.error', { hidden: true, role: 'alert' });
   clear(main, h('h1', 'Overview'), error, counts, charts, h('div.two', nodes, usage));
