@@ -52,10 +52,12 @@ export function bars(titleText, starts, series, format = (v) => String(v), W = 3
   }
   const ticks = n > 1 ? [0, Math.floor(n / 2), n - 1] : n ? [0] : [];
   for (const i of ticks) {
+    const anchor = i === 0 && n > 1 ? 'start' : i === n - 1 && n > 1 ? 'end' : 'middle';
+    const x = anchor === 'start' ? PAD.l : anchor === 'end' ? W - PAD.r : PAD.l + i * bw + bw / 2;
     svg.append(
       s(
         'text',
-        { x: PAD.l + i * bw + bw / 2, y: H - 6, 'text-anchor': 'middle', class: 'axis' },
+        { x, y: H - 6, 'text-anchor': anchor, class: 'axis' },
         starts[i].toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
       ),
     );

@@ -92,7 +92,7 @@ function drawCharts(el, activity) {
       { label: 'failed', cls: 'bad', values: buckets.map((b) => b.failed || 0) },
     ], (v) => num(Math.round(v)), width),
     bars('Tokens per minute by model', starts, per('tokens'), (v) => compact(v), width),
-    bars('Cost per minute by model', starts, per('cost'), (v) => money(v), width),
+    bars('Cost per minute by model', starts, per('cost'), (v) => (v === 0 ? '$0' : '$' + Number(v.toPrecision(2))), width),
     quiet ? h('p.muted.note', 'No task ended in the last hour.') : null,
   );
 }
