@@ -246,6 +246,42 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void aFanOutAndFanInIsDrawnAsOneGraph() throws Exception {
+    String root = submit(Map.of("name", "plan", "prompt", "Plan six sections"));
+    List<String> steps = new java.util.ArrayList<>();
+    for (int i = 1; i <= 6; i++) {
+      steps.add(
+          submit(
+              Map.of(
+                  "name", "section " + i,
+                  "prompt", "Write section " + i + " of {{parent.output}}",
+                  "dependsOn", List.of(root))));
+    }
+    String fanIn =
+        submit(Map.of("name", "merge", "prompt", "Merge the sections", "dependsOn", steps));
+    open("#/task/" + fanIn + "/lineage");
+    wait.until(d -> d.findElements(By.cssSelector("#lineage .node")).size() == 8);
+    assertThat(browser.driver.findElements(By.cssSelector("#lineage .edge"))).hasSize(12);
+    wait.until(d -> d.findElements(By.cssSelector("#lineage .node.s-completed")).size() == 8);
+    // parents above children: the root on top, the fan-in at the bottom
+    double rootY = nodeY(root);
+    double stepY = nodeY(steps.get(0));
+    assertThat(rootY).isLessThan(stepY);
+    assertThat(stepY).isLessThan(nodeY(fanIn));
+    browser.screenshot("lineage-dag", 1280);
+    browser.screenshot("lineage-dag", 390);
+  }
+
+  private double nodeY(String id) {
+    return ((Number)
+            browser.js(
+                "return document.querySelector(\"#lineage .node[data-id='\" + arguments[0]"
+                    + " + \"'] rect\").getBBox().y",
+                id))
+        .doubleValue();
+  }
+
+  @Test
   void aSlowRunningTaskIsCancelledWithAReason() throws Exception {
     String id = submit(Map.of("name", "slow one", "type", "slow", "prompt", "take your time"));
     open("#/task/" + id);
