@@ -1,14 +1,15 @@
 // Lineage: the task's whole chain or DAG, parents above children, coloured by status; a node
 // opens its task. Layout: layers by longest path from a root, order within a layer by the mean
-// position of each node's parents (a few sweeps), edges as curves.
+// position of each node's parents (a few sweeps), a layer wider than the window wrapped onto
+// several rows (so 50 nodes stay readable without sideways scrolling), edges as curves.
 
 import { get } from './api.js';
 import { h, s, clear, title, shortId } from './dom.js';
 import * as live from './live.js';
 
-const NODE_W = 168;
+const NODE_W = 150;
 const NODE_H = 46;
-const GAP_X = 24;
+const GAP_X = 20;
 const GAP_Y = 56;
 
 export async function render(main, { id }) {
@@ -21,26 +22,33 @@ export async function render(main, { id }) {
     try {
       const lin = await get('/tasks/' + id + '/lineage');
       known = new Set(lin.tasks.map((t) => t.id));
-      clear(box, legend(lin.tasks.length), graph(lin, id));
+      const inner = box.clientWidth - 2 * parseFloat(getComputedStyle(box).paddingLeft);
+      const perRow = Math.max(1, Math.floor((inner - 24 + GAP_X) / (NODE_W + GAP_X)));
+      clear(box, legend(lin.tasks.length), graph(lin, id, perRow));
     } catch (e) {
       clear(box, h('p.state.error', { role: 'alert' }, 'Cannot load the lineage: ' + e.message));
     }
   }
   await load();
   const reload = live.throttle(load, 300);
-  return live.subscribe({
+  window.addEventListener('resize', reload);
+  const off = live.subscribe({
     onEvent: (ev) => {
       if (known.has(ev.taskId)) reload();
     },
     onPoll: load,
   });
+  return () => {
+    window.removeEventListener('resize', reload);
+    off();
+  };
 }
 
 function legend(n) {
   return h('p.muted', n === 1 ? '1 task: it has no parents or children.' : n + ' tasks. Select one to open it.');
 }
 
-export function layout(tasks, edges) {
+export function layout(tasks, edges, perRow = Infinity) {
   const parents = new Map(tasks.map((t) => [t.id, []]));
   const children = new Map(tasks.map((t) => [t.id, []]));
   for (const e of edges) {
@@ -75,21 +83,23 @@ export function layout(tasks, edges) {
       index();
     }
   }
-  const widest = Math.max(...layers.map((l) => l.length));
+  const rows = [];
+  for (const l of layers) for (let i = 0; i < l.length; i += perRow) rows.push(l.slice(i, i + perRow));
+  const widest = Math.max(...rows.map((r) => r.length));
   const coords = new Map();
-  layers.forEach((l, li) => {
-    const offset = ((widest - l.length) * (NODE_W + GAP_X)) / 2;
-    l.forEach((tid, i) => coords.set(tid, { x: 12 + offset + i * (NODE_W + GAP_X), y: 12 + li * (NODE_H + GAP_Y) }));
+  rows.forEach((r, ri) => {
+    const offset = ((widest - r.length) * (NODE_W + GAP_X)) / 2;
+    r.forEach((tid, i) => coords.set(tid, { x: 12 + offset + i * (NODE_W + GAP_X), y: 12 + ri * (NODE_H + GAP_Y) }));
   });
   return {
     coords,
     width: 24 + widest * (NODE_W + GAP_X) - GAP_X,
-    height: 24 + layers.length * (NODE_H + GAP_Y) - GAP_Y,
+    height: 24 + rows.length * (NODE_H + GAP_Y) - GAP_Y,
   };
 }
 
-function graph(lin, current) {
-  const { coords, width, height } = layout(lin.tasks, lin.edges);
+function graph(lin, current, perRow) {
+  const { coords, width, height } = layout(lin.tasks, lin.edges, perRow);
   const svg = s('svg', { class: 'lineage', id: 'lineage', width, height, viewBox: `0 0 ${width} ${height}`, role: 'group', 'aria-label': 'Lineage graph' });
   svg.append(s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto' }, s('path', { d: 'M0 0 10 5 0 10z', class: 'arrowhead' }))));
   for (const e of lin.edges) {
@@ -106,7 +116,7 @@ function graph(lin, current) {
   for (const t of lin.tasks) {
     const c = coords.get(t.id);
     const name = title(t);
-    const shown = name.length > 22 ? name.slice(0, 21) + '…' : name;
+    const shown = name.length > 19 ? name.slice(0, 18) + '…' : name;
     const node = s('a', { href: '#/task/' + t.id, class: 'node s-' + t.status.toLowerCase() + (t.id === current ? ' current' : ''), 'data-id': t.id, 'aria-label': name + ', ' + t.status },
       s('title', {}, name + ' (' + t.status + ')'),
       s('rect', { x: c.x, y: c.y, width: NODE_W, height: NODE_H, rx: 6 }),

@@ -179,6 +179,11 @@ class DashboardBrowserTest {
     return task;
   }
 
+  /** An element's text, read again if the live view redrew it meanwhile. */
+  private String text(By by) {
+    return wait.until(d -> d.findElement(by).getText());
+  }
+
   private String pageStatus() {
     return browser.driver.findElement(By.cssSelector("h1 .badge")).getText().toUpperCase();
   }
@@ -213,7 +218,7 @@ class DashboardBrowserTest {
     waitForStatus("COMPLETED");
     wait.until(d -> d.findElement(By.id("output")).getText().contains("Name three rivers"));
     assertThat(browser.driver.findElements(By.cssSelector("#attempts tbody tr"))).hasSize(1);
-    assertThat(browser.driver.findElement(By.id("events")).getText()).contains("completed");
+    assertThat(text(By.id("events"))).contains("completed");
     assertNoReload();
     browser.screenshot("detail", 1280);
     browser.screenshot("detail", 390);
@@ -302,15 +307,14 @@ class DashboardBrowserTest {
     awaitStatus(id, "FAILED");
     open("#/task/" + id);
     waitForStatus("FAILED");
-    assertThat(browser.driver.findElement(By.cssSelector(".error-box")).getText())
-        .contains("upstream refused the request");
+    assertThat(text(By.cssSelector(".error-box"))).contains("upstream refused the request");
     WebElement attempts = browser.driver.findElement(By.id("retry-attempts"));
     attempts.clear();
     attempts.sendKeys("2");
     browser.driver.findElement(By.id("retry")).click();
     waitForStatus("COMPLETED");
     wait.until(d -> d.findElements(By.cssSelector("#attempts tbody tr")).size() == 2);
-    assertThat(browser.driver.findElement(By.cssSelector("#attempts tbody")).getText())
+    assertThat(text(By.cssSelector("#attempts tbody")))
         .containsIgnoringCase("FATAL_FAILURE")
         .containsIgnoringCase("SUCCEEDED");
     assertThat(browser.driver.findElements(By.cssSelector("svg.attempt-bars rect.bar"))).hasSize(2);
@@ -430,11 +434,11 @@ class DashboardBrowserTest {
         ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-id='" + id + "']")));
     go("#/task/" + id);
     waitForStatus("COMPLETED");
-    assertThat(browser.driver.findElement(By.id("prompt")).getText()).isEqualTo(HOSTILE_PROMPT);
-    assertThat(browser.driver.findElement(By.id("output")).getText())
+    assertThat(text(By.id("prompt"))).isEqualTo(HOSTILE_PROMPT);
+    assertThat(text(By.id("output")))
         .startsWith("mock[")
         .contains("<img src=x onerror=alert(1)> <script>");
-    assertThat(browser.driver.findElement(By.cssSelector("h1 .t-title")).getText())
+    assertThat(text(By.cssSelector("h1 .t-title")))
         .isEqualTo("<script>window.__pwned = 1</script>");
     go("#/task/" + id + "/lineage");
     wait.until(d -> d.findElements(By.cssSelector("#lineage .node")).size() == 1);
