@@ -2,7 +2,7 @@
 // #/task/<id>/lineage, #/new), and keeps the live connection's status in the header.
 
 import { setBase } from './api.js';
-import { h, clear } from './dom.js';
+import { h, clear, drawn } from './dom.js';
 import * as live from './live.js';
 import * as overview from './overview.js';
 import * as tasks from './tasks.js';
@@ -54,8 +54,16 @@ async function route() {
     else a.removeAttribute('aria-current');
   }
   clear(main, h('p.state', 'Loading…'));
+  current = view;
   cleanup = (await view.render(main, { id: arg, params }, ctx)) || null;
+  drawn();
 }
+
+let current = null;
+// views that draw to the window's width say so when they have; the others are drawn by CSS
+window.addEventListener('resize', () => {
+  if (!current || !current.drawsToWidth) drawn();
+});
 
 async function boot() {
   try {

@@ -2,8 +2,11 @@
 // on a time axis, and the audit trail; live while the task runs; cancel, retry and chain.
 
 import { get, post } from './api.js';
-import { h, s, clear, badge, time, millis, between, num, money, title, shortId, CANCELLABLE, RETRYABLE } from './dom.js';
+import { drawn, h, s, clear, badge, time, millis, between, num, money, title, shortId, CANCELLABLE, RETRYABLE } from './dom.js';
 import * as live from './live.js';
+
+/** Redraws when the window's width changes. */
+export const drawsToWidth = true;
 
 export async function render(main, { id }, ctx) {
   const off = [];
@@ -34,6 +37,7 @@ export async function render(main, { id }, ctx) {
       drawTexts(texts, t);
       drawAttempts(attempts, at);
       drawEvents(events, ev);
+      drawn();
     } catch (e) {
       if (task === null) {
         clear(

@@ -44,6 +44,11 @@ export function s(tag, attrs, ...children) {
   return el;
 }
 
+/** Marks the page as drawn for the window's current width (tests and screenshots wait for it). */
+export function drawn() {
+  document.documentElement.dataset.drawnWidth = String(window.innerWidth);
+}
+
 export function clear(el, ...children) {
   el.replaceChildren();
   append(el, children);

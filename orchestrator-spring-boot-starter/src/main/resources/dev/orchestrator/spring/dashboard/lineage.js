@@ -4,13 +4,16 @@
 // several rows (so 50 nodes stay readable without sideways scrolling), edges as curves.
 
 import { get } from './api.js';
-import { h, s, clear, title, shortId } from './dom.js';
+import { drawn, h, s, clear, title, shortId } from './dom.js';
 import * as live from './live.js';
 
 const NODE_W = 150;
 const NODE_H = 46;
 const GAP_X = 20;
 const GAP_Y = 56;
+
+/** Redraws when the window's width changes. */
+export const drawsToWidth = true;
 
 export async function render(main, { id }) {
   const box = h('div.graph-box');
@@ -25,6 +28,7 @@ export async function render(main, { id }) {
       const inner = box.clientWidth - 2 * parseFloat(getComputedStyle(box).paddingLeft);
       const perRow = Math.max(1, Math.floor((inner - 24 + GAP_X) / (NODE_W + GAP_X)));
       clear(box, legend(lin.tasks.length), graph(lin, id, perRow));
+      drawn();
     } catch (e) {
       clear(box, h('p.state.error', { role: 'alert' }, 'Cannot load the lineage: ' + e.message));
     }

@@ -2,9 +2,12 @@
 // that are alive. Refreshed at most once a second from the event stream (or by polling).
 
 import { get, optional } from './api.js';
-import { h, clear, STATUSES, badge, num, money, ago } from './dom.js';
+import { drawn, h, clear, STATUSES, badge, num, money, ago } from './dom.js';
 import { bars } from './chart.js';
 import * as live from './live.js';
+
+/** Redraws when the window's width changes. */
+export const drawsToWidth = true;
 
 export async function render(main) {
   const counts = h('section.tiles', { 'aria-label': 'Tasks by status' });
@@ -27,6 +30,7 @@ export async function render(main) {
       drawCharts(charts, activity);
       drawNodes(nodes, alive, health);
       drawUsage(usage, stats.usage || []);
+      drawn();
     } catch (e) {
       error.hidden = false;
       error.textContent = 'Cannot load the overview: ' + e.message;

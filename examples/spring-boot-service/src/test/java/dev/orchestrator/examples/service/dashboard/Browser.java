@@ -89,8 +89,16 @@ final class Browser implements AutoCloseable {
     int before = driver.manage().window().getSize().width;
     size(width);
     try {
+      // the views that draw to the window's width mark when they have drawn for this one
+      new org.openqa.selenium.support.ui.WebDriverWait(driver, Duration.ofSeconds(5))
+          .until(
+              d ->
+                  Boolean.TRUE.equals(
+                      js(
+                          "return document.documentElement.dataset.drawnWidth"
+                              + " === String(window.innerWidth)")));
       ((JavascriptExecutor) driver)
-          .executeAsyncScript("requestAnimationFrame(() => setTimeout(arguments[0], 150))");
+          .executeAsyncScript("requestAnimationFrame(() => requestAnimationFrame(arguments[0]))");
       Path target = SCREENSHOTS.resolve(name + "-" + width + ".png");
       File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
       Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
