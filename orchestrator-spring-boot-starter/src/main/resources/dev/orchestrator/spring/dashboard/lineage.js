@@ -20,11 +20,13 @@ export async function render(main, { id }) {
   const head = h('div.head', h('h1', 'Lineage'), h('nav.sub', h('a', { href: '#/task/' + id }, '← Task ' + shortId(id))));
   clear(main, head, box);
   let known = new Set();
+  let roots = new Set();
 
   async function load() {
     try {
       const lin = await get('/tasks/' + id + '/lineage');
       known = new Set(lin.tasks.map((t) => t.id));
+      roots = new Set(lin.tasks.map((t) => t.rootId || t.id));
       const inner = box.clientWidth - 2 * parseFloat(getComputedStyle(box).paddingLeft);
       const perRow = Math.max(1, Math.floor((inner - 24 + GAP_X) / (NODE_W + GAP_X)));
       clear(box, legend(lin.tasks.length), graph(lin, id, perRow));
@@ -37,8 +39,18 @@ export async function render(main, { id }) {
   const reload = live.throttle(load, 300);
   window.addEventListener('resize', reload);
   const off = live.subscribe({
-    onEvent: (ev) => {
-      if (known.has(ev.taskId)) reload();
+    onEvent: async (ev) => {
+      if (known.has(ev.taskId)) {
+        reload();
+      } else if (!ev.from) {
+        // a new task: is it a new child of this graph? (events do not carry the root)
+        try {
+          const t = await get('/tasks/' + ev.taskId);
+          if (roots.has(t.rootId) || (t.parentIds || []).some((p) => known.has(p))) reload();
+        } catch (e) {
+          // not ours, or gone
+        }
+      }
     },
     onPoll: load,
   });

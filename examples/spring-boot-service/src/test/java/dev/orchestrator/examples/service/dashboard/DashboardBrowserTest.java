@@ -248,6 +248,12 @@ class DashboardBrowserTest {
     wait.until(ExpectedConditions.urlContains("#/task/" + parent));
     wait.until(d -> d.findElement(By.cssSelector("h1 .t-title")).getText().equals("draft"));
     assertNoReload();
+
+    // a child chained by another client appears in the open graph
+    go("#/task/" + parent + "/lineage");
+    wait.until(d -> d.findElements(By.cssSelector("#lineage .node")).size() == 2);
+    api("POST", "/tasks/" + parent + "/chain", "{\"name\": \"summary\"}");
+    wait.until(d -> d.findElements(By.cssSelector("#lineage .node")).size() == 3);
   }
 
   @Test
