@@ -186,7 +186,8 @@ function drawAttempts(el, list) {
   const table = h(
     'div.scroll-x',
     h('table.grid-table', { id: 'attempts' },
-      h('thead', h('tr', ['#', 'worker', 'outcome', 'latency', 'model', 'tokens in', 'tokens out', 'cost', 'error'].map((c) => h('th', c)))),
+      h('thead', h('tr', ['#', 'worker', 'outcome', 'latency', 'model', 'tokens in', 'tokens out', 'cost', 'error'].map((c) =>
+        h(['latency', 'tokens in', 'tokens out', 'cost'].includes(c) ? 'th.num' : 'th', c)))),
       h('tbody',
         list.map((a) =>
           h('tr', { 'data-outcome': a.outcome || 'RUNNING' },
