@@ -15,7 +15,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.net.ConnectException;
 import java.sql.SQLTransientConnectionException;
-import java.util.concurrent.CancellationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -118,12 +117,14 @@ final class GrpcErrors {
           requestId);
     }
     Context context = Context.current();
-    if (context.isCancelled()
-        && (t instanceof InterruptedException || t instanceof CancellationException)) {
+    if (context.isCancelled()) {
+      // the call already ended (its deadline, or the caller left): whatever the interrupted work
+      // threw is no error of the server's
       Status.Code code =
           context.getDeadline() != null && context.getDeadline().isExpired()
               ? Status.Code.DEADLINE_EXCEEDED
               : Status.Code.CANCELLED;
+      log.debug("call ended before its work (request {}): {}", requestId, t.toString());
       return plain(Status.fromCode(code).withDescription(describe("call ended", requestId)));
     }
     log.error("internal error (request {})", requestId, failure);

@@ -11,6 +11,10 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.MDC;
 
@@ -33,6 +37,39 @@ final class RequestMetadata implements ServerInterceptor {
 
   private static final Pattern SANE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final Pattern SANE_OWNER = Pattern.compile("[\\x21-\\x7e]+");
+
+  static final Metadata.Key<String> TIMEOUT =
+      Metadata.Key.of("grpc-timeout", Metadata.ASCII_STRING_MARSHALLER);
+
+  private static final Pattern TIMEOUT_TEXT = Pattern.compile("([0-9]{1,8})([HMSmun])");
+
+  private final ScheduledExecutorService deadlines;
+
+  /**
+   * @param deadlines the timer that ends calls at their deadline
+   */
+  RequestMetadata(ScheduledExecutorService deadlines) {
+    this.deadlines = deadlines;
+  }
+
+  /** The nanoseconds of a {@code grpc-timeout} value, or -1 when it is malformed. */
+  static long timeoutNanos(String text) {
+    Matcher m = TIMEOUT_TEXT.matcher(text.strip());
+    if (!m.matches()) {
+      return -1;
+    }
+    long n = Long.parseLong(m.group(1));
+    TimeUnit unit =
+        switch (m.group(2)) {
+          case "H" -> TimeUnit.HOURS;
+          case "M" -> TimeUnit.MINUTES;
+          case "S" -> TimeUnit.SECONDS;
+          case "m" -> TimeUnit.MILLISECONDS;
+          case "u" -> TimeUnit.MICROSECONDS;
+          default -> TimeUnit.NANOSECONDS;
+        };
+    return unit.toNanos(n);
+  }
 
   private static final Context.Key<String> REQUEST_ID_KEY = Context.key("orchestrator.requestId");
   private static final Context.Key<String> OWNER_KEY = Context.key("orchestrator.owner");
@@ -64,21 +101,7 @@ final class RequestMetadata implements ServerInterceptor {
       // for the answers Armeria makes itself (a message that does not parse, a deadline)
       armeria.setAttr(TaskGrpcServer.REQUEST_ID_ATTR, requestId);
     }
-    ServerCall<Q, R> answering =
-        new SimpleForwardingServerCall<>(call) {
-          @Override
-          public void sendHeaders(Metadata responseHeaders) {
-            responseHeaders.put(REQUEST_ID, requestId);
-            super.sendHeaders(responseHeaders);
-          }
-
-          @Override
-          public void close(Status status, Metadata trailers) {
-            trailers.removeAll(REQUEST_ID);
-            trailers.put(REQUEST_ID, requestId);
-            super.close(status, trailers);
-          }
-        };
+    OnceClosedCall<Q, R> answering = new OnceClosedCall<>(call, requestId);
     String owner = headers.get(USER_ID);
     if (owner != null) {
       owner = owner.strip();
@@ -98,9 +121,49 @@ final class RequestMetadata implements ServerInterceptor {
         return new ServerCall.Listener<>() {};
       }
     }
-    Context context =
-        Context.current().withValue(REQUEST_ID_KEY, requestId).withValue(OWNER_KEY, owner);
-    ServerCall.Listener<Q> listener = Contexts.interceptCall(context, answering, headers, next);
+    String timeout = headers.get(TIMEOUT);
+    if (timeout == null && armeria != null) {
+      timeout = armeria.request().headers().get("grpc-timeout");
+    }
+    long timeoutNanos = timeout == null ? Long.MAX_VALUE : timeoutNanos(timeout);
+    if (timeoutNanos < 0) {
+      BadRequestException bad =
+          new BadRequestException(BadRequestException.BAD_FIELD, "grpc-timeout is malformed");
+      answering.close(GrpcErrors.status(bad, requestId), GrpcErrors.trailers(bad, requestId));
+      return new ServerCall.Listener<>() {};
+    }
+    Context.CancellableContext context =
+        timeoutNanos == Long.MAX_VALUE
+            ? Context.current()
+                .withValue(REQUEST_ID_KEY, requestId)
+                .withValue(OWNER_KEY, owner)
+                .withCancellation()
+            : Context.current()
+                .withValue(REQUEST_ID_KEY, requestId)
+                .withValue(OWNER_KEY, owner)
+                .withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS, deadlines);
+    if (timeoutNanos != Long.MAX_VALUE) {
+      long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
+      context.addListener(
+          c -> {
+            if (c.getDeadline() != null && c.getDeadline().isExpired()) {
+              // what grpc-java's own server does: the call ends DEADLINE_EXCEEDED, and the
+              // cancelled context stops the work (interrupts a unary call, ends a watch)
+              answering.close(
+                  Status.DEADLINE_EXCEEDED.withDescription(
+                      "deadline of " + millis + " ms exceeded (request " + requestId + ")"),
+                  new Metadata());
+            }
+          },
+          Runnable::run);
+    }
+    ServerCall.Listener<Q> listener;
+    try {
+      listener = Contexts.interceptCall(context, answering, headers, next);
+    } catch (RuntimeException e) {
+      context.cancel(e);
+      throw e;
+    }
     return new SimpleForwardingServerCallListener<>(listener) {
       @Override
       public void onMessage(Q message) {
@@ -120,6 +183,8 @@ final class RequestMetadata implements ServerInterceptor {
       public void onCancel() {
         try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_REQUEST_ID, requestId)) {
           super.onCancel();
+        } finally {
+          context.cancel(null);
         }
       }
 
@@ -127,6 +192,8 @@ final class RequestMetadata implements ServerInterceptor {
       public void onComplete() {
         try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_REQUEST_ID, requestId)) {
           super.onComplete();
+        } finally {
+          context.cancel(null);
         }
       }
 
@@ -137,5 +204,49 @@ final class RequestMetadata implements ServerInterceptor {
         }
       }
     };
+  }
+
+  /**
+   * The call as the service sees it: the request id goes out in its headers and trailers, and it
+   * closes once (the deadline's close and the service's own may race; the later one is dropped, and
+   * so is a message sent after it).
+   */
+  private static final class OnceClosedCall<Q, R> extends SimpleForwardingServerCall<Q, R> {
+    private final String requestId;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    OnceClosedCall(ServerCall<Q, R> call, String requestId) {
+      super(call);
+      this.requestId = requestId;
+    }
+
+    @Override
+    public synchronized void sendHeaders(Metadata responseHeaders) {
+      if (!closed.get()) {
+        responseHeaders.put(REQUEST_ID, requestId);
+        super.sendHeaders(responseHeaders);
+      }
+    }
+
+    @Override
+    public synchronized void sendMessage(R message) {
+      if (!closed.get()) {
+        super.sendMessage(message);
+      }
+    }
+
+    @Override
+    public synchronized void close(Status status, Metadata trailers) {
+      if (closed.compareAndSet(false, true)) {
+        trailers.removeAll(REQUEST_ID);
+        trailers.put(REQUEST_ID, requestId);
+        super.close(status, trailers);
+      }
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return closed.get() || super.isCancelled();
+    }
   }
 }

@@ -11,6 +11,8 @@ import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * orchestrator.v1.TaskService on one port: gRPC over HTTP/2 (cleartext, prior knowledge or upgrade)
@@ -35,10 +37,12 @@ public final class TaskGrpcServer implements AutoCloseable {
 
   private final Server server;
   private final TaskWatches watches;
+  private final ScheduledExecutorService deadlines;
 
-  private TaskGrpcServer(Server server, TaskWatches watches) {
+  private TaskGrpcServer(Server server, TaskWatches watches, ScheduledExecutorService deadlines) {
     this.server = server;
     this.watches = watches;
+    this.deadlines = deadlines;
   }
 
   public static Builder builder(Orchestrator orchestrator) {
@@ -60,6 +64,7 @@ public final class TaskGrpcServer implements AutoCloseable {
   public void close() {
     watches.close();
     server.close();
+    deadlines.shutdownNow();
   }
 
   /**
@@ -135,13 +140,23 @@ public final class TaskGrpcServer implements AutoCloseable {
 
     public TaskGrpcServer start() {
       TaskWatches watches = new TaskWatches(orchestrator);
+      ScheduledExecutorService deadlines =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "grpc-deadlines");
+                t.setDaemon(true);
+                return t;
+              });
       GrpcService grpc =
           GrpcService.builder()
               .addService(new TaskGrpcService(orchestrator, watches))
-              .intercept(new RequestMetadata())
+              .intercept(new RequestMetadata(deadlines))
               // the store is blocking I/O: never on an event loop
               .useBlockingTaskExecutor(true)
-              .useClientTimeoutHeader(true)
+              // grpc-timeout is enforced by RequestMetadata, as grpc-java's server does it: the
+              // call ends DEADLINE_EXCEEDED and its context is cancelled (Armeria would answer
+              // CANCELLED and leave the context's deadline unset)
+              .useClientTimeoutHeader(false)
               .maxRequestMessageLength(maxMessageBytes)
               .exceptionHandler(TaskGrpcServer::outsideTheService)
               .build();
@@ -159,9 +174,10 @@ public final class TaskGrpcServer implements AutoCloseable {
         server.start().join();
       } catch (RuntimeException e) {
         watches.close();
+        deadlines.shutdownNow();
         throw e;
       }
-      return new TaskGrpcServer(server, watches);
+      return new TaskGrpcServer(server, watches, deadlines);
     }
   }
 }

@@ -6,6 +6,7 @@ import dev.orchestrator.FeedQuery;
 import dev.orchestrator.Orchestrator;
 import dev.orchestrator.OwnerScope;
 import dev.orchestrator.grpc.v1.WatchTasksResponse;
+import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -92,6 +93,14 @@ final class TaskWatches implements AutoCloseable {
           wake();
         });
     stream.setOnReadyHandler(this::wake);
+    // the call's context ends at its deadline (see RequestMetadata)
+    Context.current()
+        .addListener(
+            c -> {
+              over.set(true);
+              wake();
+            },
+            Runnable::run);
     active.incrementAndGet();
     threads.execute(
         () -> {
