@@ -39,9 +39,20 @@ final class TestServer implements AutoCloseable {
   }
 
   TestServer(TaskStore backing) {
+    this(backing, null);
+  }
+
+  /**
+   * @param queue the work source, or null for the in-memory queue
+   */
+  TestServer(TaskStore backing, dev.orchestrator.spi.TaskQueue queue) {
     store = new FaultyStore(backing);
+    Orchestrator.Builder builder = Orchestrator.builder();
+    if (queue != null) {
+      builder.queue(queue);
+    }
     orchestrator =
-        Orchestrator.builder()
+        builder
             .store(store)
             .llm(
                 MockLlmClient.builder()
