@@ -7,6 +7,7 @@ import com.linecorp.armeria.server.grpc.GrpcService;
 import dev.orchestrator.Orchestrator;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -150,6 +151,8 @@ public final class TaskGrpcServer implements AutoCloseable {
       GrpcService grpc =
           GrpcService.builder()
               .addService(new TaskGrpcService(orchestrator, watches))
+              // server reflection: grpcurl and other tools list and call the API without the file
+              .addService(ProtoReflectionServiceV1.newInstance())
               .intercept(new RequestMetadata(deadlines))
               // the store is blocking I/O: never on an event loop
               .useBlockingTaskExecutor(true)
