@@ -208,6 +208,13 @@ class GrpcErrorMappingTest {
                     HEADERS),
             Status.Code.FAILED_PRECONDITION);
     assertEquals("ILLEGAL_TRANSITION", Api.errorInfo(retry).getReason());
+    // a cancel of a finished task is no error: it answers the task as it is
+    Task unchanged =
+        api.call(
+            TaskServiceGrpc.getCancelTaskMethod(),
+            dev.orchestrator.grpc.v1.CancelTaskRequest.newBuilder().setId(done.getId()).build(),
+            HEADERS);
+    assertEquals(TaskStatus.TASK_STATUS_COMPLETED, unchanged.getStatus());
 
     Task later =
         create(
