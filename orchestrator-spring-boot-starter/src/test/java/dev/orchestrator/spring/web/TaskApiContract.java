@@ -303,6 +303,7 @@ abstract class TaskApiContract {
                 .asText())
         .isEqualTo("UNKNOWN_PARENT");
     assertThat(get("/stats", "X-User-Id", "carol").body().path("counts").size()).isZero();
+    assertProblem(get("/tasks", "X-User-Id", "-"), 401, "owner-required");
   }
 
   // ---- every error kind, hostile input ----
