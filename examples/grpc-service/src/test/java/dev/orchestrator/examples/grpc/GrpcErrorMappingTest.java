@@ -54,7 +54,7 @@ class GrpcErrorMappingTest {
   }
 
   static Stream<Api> clients() {
-    return Stream.of(new Api.Http2(server.channel), new Api.Web(server.port()));
+    return server.clients();
   }
 
   private static final Map<String, String> HEADERS =

@@ -43,7 +43,7 @@ class GrpcHostileInputTest {
   }
 
   static Stream<Api> clients() {
-    return Stream.of(new Api.Http2(server.channel), new Api.Web(server.port()));
+    return server.clients();
   }
 
   private static int tasks(Api api) {

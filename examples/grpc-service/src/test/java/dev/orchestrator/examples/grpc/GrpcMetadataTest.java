@@ -49,7 +49,7 @@ class GrpcMetadataTest {
   }
 
   static Stream<Api> clients() {
-    return Stream.of(new Api.Http2(server.channel), new Api.Web(server.port()));
+    return server.clients();
   }
 
   private static Task create(Api api, Map<String, String> headers, String prompt) {

@@ -66,7 +66,7 @@ class GrpcSeedFlowTest {
   }
 
   static Stream<Api> clients() {
-    return Stream.of(new Api.Http2(server.channel), new Api.Web(server.port()));
+    return server.clients();
   }
 
   @ParameterizedTest(name = "{0}")

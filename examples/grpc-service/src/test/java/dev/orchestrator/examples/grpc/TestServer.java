@@ -74,6 +74,11 @@ final class TestServer implements AutoCloseable {
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
   }
 
+  /** The two clients every test runs through: grpc-java over HTTP/2, gRPC-web over HTTP/1.1. */
+  java.util.stream.Stream<Api> clients() {
+    return java.util.stream.Stream.of(new Api.Http2(channel), new Api.Web(port()));
+  }
+
   int port() {
     return server.port();
   }
