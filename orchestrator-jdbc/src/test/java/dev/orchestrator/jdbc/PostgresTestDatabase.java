@@ -28,11 +28,6 @@ public final class PostgresTestDatabase {
   /** A developer machine's PostgreSQL: local, user postgres, database test, no password. */
   public static final String LOCAL_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
 
-  /** Tables of a store, for {@link #drop}. */
-  private static final String[] TABLES = {
-    "tasks", "attempts", "events", "edges", "nodes", "schema_version"
-  };
-
   private static final AtomicInteger PREFIXES = new AtomicInteger();
   private static String url;
   private static String unavailable;
@@ -130,7 +125,7 @@ public final class PostgresTestDatabase {
   public static void drop(DataSource dataSource, String prefix) {
     try (Connection c = dataSource.getConnection();
         Statement s = c.createStatement()) {
-      for (String table : TABLES) {
+      for (String table : SchemaMigrator.TABLES) {
         s.execute("DROP TABLE IF EXISTS " + SchemaMigrator.validatePrefix(prefix) + table);
       }
     } catch (SQLException e) {

@@ -74,7 +74,7 @@ public class OrchestratorAutoConfiguration {
         super(ConfigurationPhase.REGISTER_BEAN);
       }
 
-      @ConditionalOnProperty(prefix = "orchestrator.redis", name = "url")
+      @ConditionalOnExpression("!'${orchestrator.redis.url:}'.isBlank()")
       static class UrlSet {}
 
       @ConditionalOnBean(UnifiedJedis.class)
@@ -87,7 +87,7 @@ public class OrchestratorAutoConfiguration {
         super(ConfigurationPhase.REGISTER_BEAN);
       }
 
-      @ConditionalOnProperty(prefix = "orchestrator.redis", name = "url")
+      @ConditionalOnExpression("!'${orchestrator.redis.url:}'.isBlank()")
       static class UrlSet {}
 
       @ConditionalOnBean(type = "redis.clients.jedis.UnifiedJedis")

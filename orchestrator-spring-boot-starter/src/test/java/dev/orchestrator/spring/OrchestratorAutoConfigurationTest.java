@@ -201,6 +201,15 @@ class OrchestratorAutoConfigurationTest {
   }
 
   @Test
+  void anEmptyRedisUrlMeansNoRedis() {
+    runner
+        .withPropertyValues("orchestrator.redis.url=")
+        .run(
+            context ->
+                assertThat(context.getBean(TaskQueue.class)).isInstanceOf(InMemoryTaskQueue.class));
+  }
+
+  @Test
   void rateLimitsTemplatesHandlersListenersAndCustomizersComeFromPropertiesAndBeans() {
     List<TaskEvent> heard = new CopyOnWriteArrayList<>();
     runner

@@ -40,6 +40,9 @@ public class ApiTestApplication {
   OwnerResolver ownerFromHeaderWhenPresent() {
     return request -> {
       String owner = request.getHeader("X-User-Id");
+      if ("-".equals(owner)) {
+        throw new OwnerResolver.OwnerRequiredException("'-' names nobody");
+      }
       return owner == null || owner.isBlank() ? null : owner;
     };
   }

@@ -168,7 +168,7 @@ public final class Benchmark {
   private static void dropTables(PostgresTaskStore store) throws SQLException {
     try (Connection c = store.dataSource().getConnection();
         Statement s = c.createStatement()) {
-      for (String table : List.of("tasks", "attempts", "events", "edges", "schema_version")) {
+      for (String table : dev.orchestrator.jdbc.SchemaMigrator.TABLES) {
         s.execute("DROP TABLE IF EXISTS " + PREFIX + table);
       }
     }

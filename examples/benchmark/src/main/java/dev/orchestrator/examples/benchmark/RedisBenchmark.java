@@ -161,7 +161,7 @@ public final class RedisBenchmark {
               PostgresTaskStore.builder().jdbcUrl(jdbcUrl, null, null).tablePrefix(TABLES).build();
           Connection c = admin.dataSource().getConnection();
           Statement s = c.createStatement()) {
-        for (String table : List.of("tasks", "attempts", "events", "edges", "schema_version")) {
+        for (String table : dev.orchestrator.jdbc.SchemaMigrator.TABLES) {
           s.execute("DROP TABLE IF EXISTS " + TABLES + table);
         }
       }
