@@ -61,7 +61,7 @@ public final class OwnerScope {
 
   /** This owner's tasks matching the query (its owner filter is replaced by this owner). */
   public Page<Task> list(TaskQuery query) {
-    return orchestrator.list(query.withOwner(owner));
+    return orchestrator.list(owner == null ? query : query.withOwner(owner));
   }
 
   public List<Attempt> attempts(UUID id) {
@@ -74,7 +74,7 @@ public final class OwnerScope {
 
   /** The feed of this owner's tasks' events; see {@link Orchestrator#feed}. */
   public FeedPage feed(FeedQuery query) {
-    return orchestrator.feed(query.ofOwner(owner));
+    return orchestrator.feed(owner == null ? query : query.ofOwner(owner));
   }
 
   public Lineage lineage(UUID id) {

@@ -115,6 +115,13 @@ public class ApiProblems {
     return respond(request, 405, "bad-request", "Method not allowed", e.getMessage(), Map.of());
   }
 
+  /** A client that left an event stream: nothing to answer, and nothing wrong. */
+  @ExceptionHandler(
+      org.springframework.web.context.request.async.AsyncRequestNotUsableException.class)
+  void clientLeft(HttpServletRequest request, Exception e) {
+    log.debug("client left {} {}", request.getMethod(), request.getRequestURI(), e);
+  }
+
   @ExceptionHandler(Exception.class)
   ResponseEntity<String> internal(HttpServletRequest request, Exception e) {
     log.error("request {} {} failed", request.getMethod(), request.getRequestURI(), e);

@@ -90,6 +90,12 @@ public class EventStreamController implements SmartLifecycle, DisposableBean {
     FeedQuery query = new FeedQuery(from, taskId, rootId, owner, FeedQuery.DEFAULT_LIMIT);
     scope.feed(query.limit(1)); // a position from elsewhere fails here, as a 400, not in the stream
     Subscription s = new Subscription(new SseEmitter(0L), scope, query);
+    try {
+      // the response starts at once, so a client knows it is connected before the first event
+      s.emitter.send(SseEmitter.event().comment("connected").reconnectTime(3000));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("the stream could not start", e);
+    }
     s.emitter.onCompletion(() -> subscriptions.remove(s));
     s.emitter.onTimeout(() -> subscriptions.remove(s));
     s.emitter.onError(e -> subscriptions.remove(s));

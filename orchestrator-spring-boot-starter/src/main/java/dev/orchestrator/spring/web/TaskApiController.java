@@ -138,6 +138,7 @@ public class TaskApiController {
       @RequestParam(name = "status", required = false) List<String> statuses,
       @RequestParam(required = false) UUID parent,
       @RequestParam(required = false) UUID root,
+      @RequestParam(required = false) String owner,
       @RequestParam(required = false) String label,
       @RequestParam(required = false) String text,
       @RequestParam(required = false) UUID after,
@@ -165,7 +166,14 @@ public class TaskApiController {
     if (text != null && !text.isEmpty()) {
       q.text(text);
     }
-    Page<Task> page = scope.list(q.build());
+    if (owner != null && !owner.isBlank()) {
+      q.owner(owner);
+    }
+    // a request scoped to an owner sees only its tasks: asking for another's finds none
+    Page<Task> page =
+        owner != null && scope.owner() != null && !owner.equals(scope.owner())
+            ? new Page<>(List.of(), null)
+            : scope.list(q.build());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("items", page.items());
     body.put("next", page.nextCursor());

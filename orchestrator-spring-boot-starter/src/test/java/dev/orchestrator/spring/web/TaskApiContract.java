@@ -207,6 +207,10 @@ abstract class TaskApiContract extends ApiTestSupport {
     assertProblem(get("/tasks/" + alices + "/events", "X-User-Id", "bob"), 404, "not-found");
     assertProblem(post("/tasks/" + alices + "/cancel", "", "X-User-Id", "bob"), 404, "not-found");
     assertProblem(post("/tasks/" + alices + "/chain", "{}", "X-User-Id", "bob"), 404, "not-found");
+    JsonNode byOwner = get("/tasks?owner=alice&limit=200").body().path("items");
+    assertThat(byOwner.size()).isPositive();
+    byOwner.forEach(t -> assertThat(t.path("owner").asText()).isEqualTo("alice"));
+    assertThat(get("/tasks?owner=alice", "X-User-Id", "bob").body().path("items")).isEmpty();
     JsonNode bobs = get("/tasks?limit=200", "X-User-Id", "bob").body().path("items");
     bobs.forEach(t -> assertThat(t.path("id").asText()).isNotEqualTo(alices));
     assertThat(
