@@ -34,6 +34,7 @@ class ReadOnlyDashboardBrowserTest {
     browser = Browser.start();
     browser.size(1280);
     wait = new WebDriverWait(browser.driver, Duration.ofSeconds(15));
+    wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // views redraw live
   }
 
   @AfterAll
