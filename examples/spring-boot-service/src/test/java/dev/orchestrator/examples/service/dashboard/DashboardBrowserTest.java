@@ -270,6 +270,9 @@ class DashboardBrowserTest {
     }
     String fanIn =
         submit(Map.of("name", "merge", "prompt", "Merge the sections", "dependsOn", steps));
+    // the drawing is under test here, not live updates (the chain test covers those): the graph
+    // is opened once every step has ended
+    awaitStatus(fanIn, "COMPLETED");
     open("#/task/" + fanIn + "/lineage");
     wait.until(d -> d.findElements(By.cssSelector("#lineage .node")).size() == 8);
     assertThat(browser.driver.findElements(By.cssSelector("#lineage .edge"))).hasSize(12);
