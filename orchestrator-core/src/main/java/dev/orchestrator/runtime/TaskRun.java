@@ -20,39 +20,12 @@ final class TaskRun {
 
   private final Task task;
   private final CompletableFuture<Optional<Task>> outsideEnding = new CompletableFuture<>();
-  private Runnable slotHandOff = () -> {};
-  private boolean slotHandedOff;
   private Thread thread;
   private boolean finishing;
   private StopReason stopReason;
 
   TaskRun(Task task) {
     this.task = task;
-  }
-
-  /** What frees this run's worker slot once its handler is done (set by the worker pool). */
-  synchronized void onSlotHandOff(Runnable handOff) {
-    slotHandOff = handOff;
-  }
-
-  /**
-   * Frees the worker slot while the attempt's ending is still being written, so the node can claim
-   * its next task during the write. Runs at most once.
-   */
-  void handOffSlot() {
-    Runnable handOff;
-    synchronized (this) {
-      if (slotHandedOff) {
-        return;
-      }
-      slotHandedOff = true;
-      handOff = slotHandOff;
-    }
-    handOff.run();
-  }
-
-  synchronized boolean slotHandedOff() {
-    return slotHandedOff;
   }
 
   /** Binds the run to the worker thread; interrupts it at once if the run was already stopped. */

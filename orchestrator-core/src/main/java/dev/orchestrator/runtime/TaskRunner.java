@@ -20,7 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Runs one claimed attempt on the calling thread: the handler under the task's timeout, then the
- * compare-and-set from RUNNING that records how the attempt ended. Internal.
+ * Runs one claimed attempt on the calling thread: the handler under the task's timeout, then queues
+ * the compare-and-set from RUNNING that records how the attempt ended with the group commit, so the
+ * worker takes its next task while the ending is written. Internal.
  */
 final class TaskRunner {
   private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
@@ -67,7 +68,15 @@ final class TaskRunner {
     this.commits = commits;
   }
 
-  void run(TaskRun run) {
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+  /**
+   * Runs the attempt (or, when it was stopped before it started, only what that stop asks).
+   *
+   * @return completes once the attempt's ending is written; exceptionally when the store failed to
+   *     write it (the lease then expires and the reaper moves the task on)
+   */
+  CompletableFuture<?> run(TaskRun run) {
     Task task = run.task();
     MDC.put("taskId", task.id().toString());
     MDC.put("attempt", Integer.toString(task.attempt()));
@@ -76,10 +85,9 @@ final class TaskRunner {
       if (task.runAt() != null && task.startedAt() != null) {
         metrics.queueWait(task.type(), durationBetween(task.runAt(), task.startedAt()));
       }
-      execute(run);
+      return execute(run);
     } catch (RuntimeException e) {
-      // the store failed while writing the result: the lease will expire and the reaper retries
-      log.error("could not record the end of attempt {} of {}", task.attempt(), task.id(), e);
+      return CompletableFuture.failedFuture(e);
     } finally {
       MDC.remove("taskId");
       MDC.remove("attempt");
@@ -87,40 +95,43 @@ final class TaskRunner {
     }
   }
 
-  private void execute(TaskRun run) {
+  private CompletableFuture<?> execute(TaskRun run) {
     Task task = run.task();
     long started = System.nanoTime();
     HandlerResult result = null;
     Throwable failure = null;
     AtomicReference<AttemptContext> context = new AtomicReference<>();
-    ScheduledFuture<?> timeout =
-        task.timeout() == null
-            ? null
-            : timer.schedule(
-                () -> timeOut(run, context), task.timeout().toNanos(), TimeUnit.NANOSECONDS);
-    try {
-      List<Task> parents =
-          task.parentIds().isEmpty() ? List.of() : transitioner.store().getAll(task.parentIds());
-      context.set(
-          new AttemptContext(
-              run, order(parents, task), transitioner, llm, rateLimiter, prices, metrics));
-      TaskHandler handler = handlers.get(task.type());
-      if (handler == null) {
-        throw new dev.orchestrator.retry.FatalTaskException(
-            "no handler for type '" + task.type() + "' on node");
-      }
-      result = handler.handle(context.get());
-      if (result == null) {
-        throw new dev.orchestrator.retry.FatalTaskException("handler returned null");
-      }
-    } catch (Throwable t) {
-      failure = t;
-      if (t instanceof Error && !(t instanceof StackOverflowError)) {
-        log.error("handler of {} threw an Error", task.id(), t);
-      }
-    } finally {
-      if (timeout != null) {
-        timeout.cancel(false);
+    // a claimed task cancelled, reaped or given back before a worker took it runs no handler
+    if (!run.isStopped()) {
+      ScheduledFuture<?> timeout =
+          task.timeout() == null
+              ? null
+              : timer.schedule(
+                  () -> timeOut(run, context), task.timeout().toNanos(), TimeUnit.NANOSECONDS);
+      try {
+        List<Task> parents =
+            task.parentIds().isEmpty() ? List.of() : transitioner.store().getAll(task.parentIds());
+        context.set(
+            new AttemptContext(
+                run, order(parents, task), transitioner, llm, rateLimiter, prices, metrics));
+        TaskHandler handler = handlers.get(task.type());
+        if (handler == null) {
+          throw new dev.orchestrator.retry.FatalTaskException(
+              "no handler for type '" + task.type() + "' on node");
+        }
+        result = handler.handle(context.get());
+        if (result == null) {
+          throw new dev.orchestrator.retry.FatalTaskException("handler returned null");
+        }
+      } catch (Throwable t) {
+        failure = t;
+        if (t instanceof Error && !(t instanceof StackOverflowError)) {
+          log.error("handler of {} threw an Error", task.id(), t);
+        }
+      } finally {
+        if (timeout != null) {
+          timeout.cancel(false);
+        }
       }
     }
     StopReason stopped = run.finish();
@@ -136,24 +147,28 @@ final class TaskRunner {
 
     if (stopped == StopReason.TIMED_OUT) {
       // the timeout ended the attempt when it fired; what the handler did since is late
-      run.handOffSlot();
-      run.outsideEnding().join();
-      keepLateResult(task, result, model, usage, end, AttemptOutcome.TIMED_OUT);
+      HandlerResult late = result;
+      String lateModel = model;
+      Usage lateUsage = usage;
+      return run.outsideEnding()
+          .thenRunAsync(
+              () -> keepLateResult(task, late, lateModel, lateUsage, end, AttemptOutcome.TIMED_OUT),
+              timer);
     } else if (stopped == StopReason.CANCELLED || stopped == StopReason.LEASE_LOST) {
       keepLateResult(task, result, model, usage, end, AttemptOutcome.CANCELLED);
+      return DONE;
     } else if (result != null) {
-      run.handOffSlot();
-      complete(task, result, model, usage, end, runTime);
+      return complete(task, result, model, usage, end, runTime);
     } else if (stopped == StopReason.SHUTDOWN) {
       release(task, end);
+      return DONE;
     } else {
       Classification c = classifier.classify(failure);
       AttemptOutcome outcome =
           c.kind().isRetryable() ? AttemptOutcome.RETRYABLE_FAILURE : AttemptOutcome.FATAL_FAILURE;
       Attempt record = Attempt.ended(task, end, outcome, c.toError(), model, usage, null);
       metrics.attempt(task.type(), outcome, runTime);
-      run.handOffSlot();
-      commits.apply(transitioner.failure(task, c, record));
+      return commits.applyAsync(transitioner.failure(task, c, record));
     }
   }
 
@@ -197,7 +212,7 @@ final class TaskRunner {
     }
   }
 
-  private void complete(
+  private CompletableFuture<?> complete(
       Task task, HandlerResult result, String model, Usage usage, Instant end, Duration runTime) {
     Task next =
         task.toBuilder()
@@ -212,13 +227,18 @@ final class TaskRunner {
     Attempt record =
         Attempt.ended(task, end, AttemptOutcome.SUCCEEDED, null, model, usage, result.output());
     metrics.attempt(task.type(), AttemptOutcome.SUCCEEDED, runTime);
-    Optional<Task> done =
-        commits.apply(
-            new TaskUpdate(task, next, record, "attempt " + task.attempt() + " succeeded"));
-    if (done.isEmpty()) {
-      // cancelled between the handler's return and this write
-      keepLateResult(task, result, model, usage, end, AttemptOutcome.CANCELLED);
-    }
+    return commits
+        .applyAsync(new TaskUpdate(task, next, record, "attempt " + task.attempt() + " succeeded"))
+        .thenCompose(
+            done ->
+                done.isPresent()
+                    ? DONE
+                    // cancelled between the handler's return and this write
+                    : CompletableFuture.runAsync(
+                        () ->
+                            keepLateResult(
+                                task, result, model, usage, end, AttemptOutcome.CANCELLED),
+                        timer));
   }
 
   /** Gives a task back to the queue on shutdown; the attempt does not count. */

@@ -1,7 +1,6 @@
 package dev.orchestrator.jdbc;
 
 import com.zaxxer.hikari.HikariDataSource;
-import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -126,27 +125,6 @@ final class Jdbc {
   static int update(Connection c, String sql, Object... params) throws SQLException {
     try (PreparedStatement ps = prepare(c, sql, params)) {
       return ps.executeUpdate();
-    }
-  }
-
-  /**
-   * Runs the statement once for each list of parameters as one JDBC batch, which the driver sends
-   * pipelined rather than a round trip each. Run it in a transaction: the driver may commit an
-   * autocommit batch in parts.
-   *
-   * @return the update count of each execution, in order
-   * @throws SQLException the server's error (not the driver's wrapping {@link
-   *     BatchUpdateException}), so that its SQLSTATE and constraint can be read
-   */
-  static int[] batch(Connection c, String sql, List<Object[]> paramLists) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      for (Object[] params : paramLists) {
-        bind(ps, params);
-        ps.addBatch();
-      }
-      return ps.executeBatch();
-    } catch (BatchUpdateException e) {
-      throw e.getNextException() != null ? e.getNextException() : e;
     }
   }
 

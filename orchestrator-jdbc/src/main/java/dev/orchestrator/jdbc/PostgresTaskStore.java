@@ -23,9 +23,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -65,11 +63,6 @@ import javax.sql.DataSource;
 public final class PostgresTaskStore implements TaskStore {
   /** Tasks per statement of a batch insert. */
   public static final int INSERT_CHUNK = 1000;
-
-  /** PostgreSQL's order of uuids (unsigned, byte by byte), which {@link UUID#compareTo} is not. */
-  private static final Comparator<UUID> UUID_ORDER =
-      Comparator.comparing(UUID::getMostSignificantBits, Long::compareUnsigned)
-          .thenComparing(UUID::getLeastSignificantBits, Long::compareUnsigned);
 
   private static final Comparator<Task> IDEMPOTENCY_ORDER =
       Comparator.comparing(Task::owner)
@@ -189,7 +182,8 @@ public final class PostgresTaskStore implements TaskStore {
           Jdbc.query(c, sql.insertTasks, rs -> rs.getObject(1, UUID.class), (Object[]) byColumn));
     } catch (SQLException e) {
       StoreException failure = StoreException.of(e);
-      if (failure.violates(tablePrefix + "tasks_pkey")) {
+      if (failure.violates(tablePrefix + "task_specs_pkey")
+          || failure.violates(tablePrefix + "tasks_pkey")) {
         throw new IllegalArgumentException("duplicate task id: " + e.getMessage(), e);
       }
       throw failure;
@@ -206,90 +200,102 @@ public final class PostgresTaskStore implements TaskStore {
 
   @Override
   public Optional<Task> update(TaskUpdate u) {
-    Write w = write(0, u);
-    int changed =
-        refusingSecondRecords(
-            "attempt " + (u.attempt() == null ? "" : u.attempt().number() + " ") + "of " + w.id(),
-            () -> jdbc.update(sql.update, w.params()));
-    return w.result(changed);
+    return updateAll(List.of(u)).get(0);
   }
 
   /**
-   * Applies the updates in one transaction: one JDBC batch of the statement {@link #update} runs,
-   * which the driver pipelines instead of waiting for each. Each update is its own compare-and-set:
-   * a loser writes nothing and does not stop the others. An error of the database rolls the whole
-   * batch back. The updates run in the order of their task ids (several of one task keep their
-   * order among themselves), so batches racing on the same tasks lock them in one order and cannot
-   * deadlock.
+   * Applies the updates with one set-based statement ({@link Statements#update}): each its own
+   * compare-and-set, a loser writes nothing and does not stop the others. Where one task has
+   * several updates, they run in their order as rounds of one statement each (a task at most once
+   * per round), in one transaction. An error of the database rolls them all back.
    */
   @Override
   public List<Optional<Task>> updateAll(List<TaskUpdate> updates) {
-    if (updates.size() <= 1) {
-      return updates.stream().map(this::update).toList(); // one statement, no transaction
+    if (updates.isEmpty()) {
+      return List.of();
     }
-    List<Write> writes = new ArrayList<>(updates.size());
-    for (int i = 0; i < updates.size(); i++) {
-      writes.add(write(i, updates.get(i)));
-    }
-    writes.sort(Comparator.comparing(Write::id, UUID_ORDER)); // stable
-    List<Object[]> params = writes.stream().map(Write::params).toList();
-    int[] counts =
-        refusingSecondRecords(
-            "an attempt of the batch",
-            () -> jdbc.inTransaction(c -> Jdbc.batch(c, sql.update, params)));
-    List<Optional<Task>> results = new ArrayList<>(Collections.nCopies(updates.size(), null));
-    for (int k = 0; k < writes.size(); k++) {
-      results.set(writes.get(k).index(), writes.get(k).result(counts[k]));
-    }
-    return Collections.unmodifiableList(results);
-  }
-
-  /**
-   * An update ready to run: the value it stores and the parameters of {@link Statements#update}.
-   *
-   * @param index the update's place in its batch
-   */
-  private record Write(int index, Task next, Object[] params) {
-    UUID id() {
-      return next.id();
-    }
-
-    /** The outcome, from the statement's update count (that of the event it writes). */
-    Optional<Task> result(int updateCount) {
-      return switch (updateCount) {
-        case 1 -> Optional.of(next);
-        case 0 -> Optional.empty();
-        default ->
-            throw new IllegalStateException(
-                "update of " + next.id() + " reported an update count of " + updateCount);
-      };
-    }
-  }
-
-  private static Write write(int index, TaskUpdate u) {
-    Task next =
-        TaskRows.normalize(u.next().toBuilder().version(u.expected().version() + 1).build());
-    TaskRows.checkStorable(next, index);
-    TaskEvent event = u.event();
-    TaskRows.checkStorable(event);
-    List<Object> params = new ArrayList<>();
-    String[] values = TaskRows.values(next);
-    for (int i = 0; i < values.length; i++) {
-      String column = TaskRows.TASK_COLUMNS.get(i).name();
-      if (!column.equals("id") && !column.equals("version")) {
-        params.add(values[i]);
+    Task[] next = new Task[updates.size()];
+    for (int i = 0; i < next.length; i++) {
+      TaskUpdate u = updates.get(i);
+      next[i] =
+          TaskRows.normalize(u.next().toBuilder().version(u.expected().version() + 1).build());
+      TaskRows.checkStorable(next[i], i);
+      TaskRows.checkStorable(u.event());
+      if (u.attempt() != null) {
+        TaskRows.checkStorable(u.attempt());
       }
     }
-    params.addAll(List.of(u.expected().id(), u.expected().status(), u.expected().version()));
-    if (u.attempt() == null) {
-      params.addAll(Collections.nCopies(TaskRows.ATTEMPT_COLUMNS.size(), null));
-    } else {
-      TaskRows.checkStorable(u.attempt());
-      params.addAll(Arrays.asList(TaskRows.values(u.attempt())));
+    List<List<Integer>> rounds = rounds(updates);
+    @SuppressWarnings("unchecked")
+    Optional<Task>[] results = new Optional[next.length];
+    Jdbc.Work<Void> work =
+        c -> {
+          for (List<Integer> round : rounds) {
+            Set<UUID> won =
+                new HashSet<>(
+                    Jdbc.query(
+                        c,
+                        sql.update,
+                        rs -> rs.getObject(1, UUID.class),
+                        updateParameters(updates, next, round)));
+            for (int i : round) {
+              results[i] = won.contains(next[i].id()) ? Optional.of(next[i]) : Optional.empty();
+            }
+          }
+          return null;
+        };
+    refusingSecondRecords(
+        "an attempt of the batch",
+        () -> rounds.size() == 1 ? jdbc.withConnection(work) : jdbc.inTransaction(work));
+    return List.of(results);
+  }
+
+  /** The updates' indexes in rounds in which each task appears at most once, in their order. */
+  private static List<List<Integer>> rounds(List<TaskUpdate> updates) {
+    List<List<Integer>> rounds = new ArrayList<>();
+    Map<UUID, Integer> lastRound = new HashMap<>();
+    for (int i = 0; i < updates.size(); i++) {
+      UUID id = updates.get(i).expected().id();
+      int round = lastRound.merge(id, 0, (last, zero) -> last + 1);
+      if (round == rounds.size()) {
+        rounds.add(new ArrayList<>());
+      }
+      rounds.get(round).add(i);
     }
-    params.addAll(
-        Arrays.asList(event.from(), event.to(), event.at(), event.attempt(), event.reason()));
-    return new Write(index, next, params.toArray());
+    return rounds;
+  }
+
+  /** The arrays {@link Statements#update} takes for these updates: one per column. */
+  private static Object[] updateParameters(
+      List<TaskUpdate> updates, Task[] next, List<Integer> round) {
+    int changing = TaskRows.CHANGING_COLUMNS.size();
+    String[][] state = new String[4 + changing][round.size()];
+    List<String[]> attempts = new ArrayList<>();
+    for (int k = 0; k < round.size(); k++) {
+      TaskUpdate u = updates.get(round.get(k));
+      state[0][k] = u.expected().id().toString();
+      state[1][k] = u.expected().status().name();
+      state[2][k] = Long.toString(u.expected().version());
+      state[3][k] = u.reason();
+      String[] values = TaskRows.changingValues(next[round.get(k)]);
+      for (int col = 0; col < changing; col++) {
+        state[4 + col][k] = values[col];
+      }
+      if (u.attempt() != null) {
+        attempts.add(TaskRows.values(u.attempt()));
+      }
+    }
+    int attemptColumns = TaskRows.ATTEMPT_COLUMNS.size();
+    String[][] attempt = new String[attemptColumns][attempts.size()];
+    for (int row = 0; row < attempts.size(); row++) {
+      for (int col = 0; col < attemptColumns; col++) {
+        attempt[col][row] = attempts.get(row)[col];
+      }
+    }
+    Object[] params = new Object[state.length + attempt.length];
+    System.arraycopy(state, 0, params, 0, state.length);
+    System.arraycopy(attempt, 0, params, state.length, attempt.length);
+    return params;
   }
 
   /**
@@ -576,7 +582,7 @@ public final class PostgresTaskStore implements TaskStore {
     params.add(q.limit() + 1);
     String statement =
         "SELECT * FROM "
-            + sql.tasksTable
+            + sql.taskRows
             + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
             + " ORDER BY id DESC LIMIT ?";
     List<Task> rows = jdbc.read(statement, TaskRows::task, params.toArray());

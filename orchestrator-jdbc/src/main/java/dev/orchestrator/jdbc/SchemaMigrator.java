@@ -40,14 +40,19 @@ public final class SchemaMigrator {
 
   /** The scripts in order, for {@link #load}; a new version is appended here. */
   public static final List<String> SCRIPTS =
-      List.of("V1__tasks.sql", "V2__text_search.sql", "V3__event_feed.sql", "V4__nodes.sql");
+      List.of(
+          "V1__tasks.sql",
+          "V2__text_search.sql",
+          "V3__event_feed.sql",
+          "V4__nodes.sql",
+          "V5__hot_row.sql");
 
   /**
    * The tables the migrations create, without the prefix, dependents first: what to drop to remove
    * a store (tests, benchmarks).
    */
   public static final List<String> TABLES =
-      List.of("attempts", "events", "edges", "nodes", "tasks", "schema_version");
+      List.of("attempts", "events", "edges", "nodes", "task_specs", "tasks", "schema_version");
 
   private static final String LOCATION = "/dev/orchestrator/jdbc/migration/";
   private static final Pattern PREFIX = Pattern.compile("([a-z_][a-z0-9_]{0,39})?");

@@ -1,6 +1,9 @@
 package dev.orchestrator.jdbc;
 
 import static dev.orchestrator.jdbc.TaskRows.ATTEMPT_COLUMNS;
+import static dev.orchestrator.jdbc.TaskRows.CHANGING_COLUMNS;
+import static dev.orchestrator.jdbc.TaskRows.SPEC_COLUMNS;
+import static dev.orchestrator.jdbc.TaskRows.STATE_COLUMNS;
 import static dev.orchestrator.jdbc.TaskRows.TASK_COLUMNS;
 
 import dev.orchestrator.jdbc.TaskRows.Column;
@@ -9,63 +12,85 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Every statement the store issues, rendered once for its table prefix. Each status change is one
- * statement: the compare-and-set UPDATE and the INSERTs of its event (and attempt record) are parts
- * of the same statement, so they commit together without a round trip each. A statement that can
- * leave a task QUEUED calls {@code pg_notify} on {@link #channel} in the same statement, so
- * listeners hear of it when, and only if, it commits.
+ * Every statement the store issues, rendered once for its table prefix. A task is two rows: its
+ * spec in {@code task_specs}, written once at submit, and its lifecycle state in {@code tasks},
+ * which every status change rewrites (see V5__hot_row.sql); reads join them ({@link #TASK_ROWS}).
+ * Status changes are set-based: one statement applies any number of compare-and-sets with their
+ * events and attempt records, from one array per column, so they commit together without a round
+ * trip each. A statement that can leave a task QUEUED calls {@code pg_notify} on {@link #channel}
+ * in the same statement, so listeners hear of it when, and only if, it commits.
  */
 final class Statements {
+  /** A task's whole row: its state joined with its spec (the only column both have is the id). */
+  private static final String TASK_ROWS = "${prefix}tasks JOIN ${prefix}task_specs USING (id)";
+
   /** Where the columns of a multi-row insert come from: one text array per column. */
   private static final String INSERT_TASKS =
       """
       WITH input AS (
-        SELECT * FROM unnest(%s) AS i(%s)),
-      inserted AS (
-        INSERT INTO ${prefix}tasks (%s)
+        SELECT %s FROM unnest(%s) AS i(%s)),
+      specs AS (
+        INSERT INTO ${prefix}task_specs (%s)
         SELECT %s FROM input
         ON CONFLICT (owner, md5(idempotency_key)) WHERE idempotency_key IS NOT NULL DO NOTHING
-        RETURNING id, status, created_at, parent_ids),
+        RETURNING id, parent_ids),
+      inserted AS (
+        INSERT INTO ${prefix}tasks (%s)
+        SELECT %s FROM input JOIN specs USING (id)
+        RETURNING id, status),
       logged AS (
         INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
         SELECT id, NULL, status, coalesce(created_at, statement_timestamp()), 0, 'submitted', 0
-          FROM inserted),
+          FROM input JOIN specs USING (id)),
       linked AS (
         INSERT INTO ${prefix}edges (parent_id, child_id)
-        SELECT DISTINCT unnest(parent_ids), id FROM inserted
+        SELECT DISTINCT unnest(parent_ids), id FROM specs
         ON CONFLICT DO NOTHING)
       SELECT id, %s FROM inserted""";
 
   /** Tasks that hold these (owner, idempotency key) pairs. */
   private static final String BY_IDEMPOTENCY_KEY =
       """
-      SELECT t.* FROM ${prefix}tasks t
+      SELECT t.*, s.* FROM ${prefix}task_specs s JOIN ${prefix}tasks t USING (id)
         JOIN unnest(?::text[], ?::text[]) AS k(owner, idempotency_key)
-          ON t.owner = k.owner
-         AND md5(t.idempotency_key) = md5(k.idempotency_key)
-         AND t.idempotency_key = k.idempotency_key""";
+          ON s.owner = k.owner
+         AND md5(s.idempotency_key) = md5(k.idempotency_key)
+         AND s.idempotency_key = k.idempotency_key""";
 
   /**
-   * The compare-and-set of one task with its event and the attempt record it ends. The attempt's
-   * parameters are all null when the update ends none: its row then matches no updated task. The
-   * statement returns no rows: its update count, that of the event INSERT, is 1 exactly when the
-   * compare-and-set won, so one statement serves a single update and a JDBC batch of them alike (a
-   * batched statement cannot return rows). The notification ({@code %s} of the RETURNING list) is
-   * raised there because PostgreSQL evaluates a data-modifying CTE's RETURNING for every row it
-   * changes, whether or not the rest of the statement reads it.
+   * The compare-and-sets of any number of tasks (each id at most once), with their events and the
+   * attempt records they end, from one text array per column. Each task is changed only while its
+   * status and version are still the expected ones; the rows are locked in id order first (the
+   * order every statement here locks several tasks in), so statements racing on the same tasks
+   * cannot deadlock. Only the state columns a change can touch are sent. It returns the ids whose
+   * compare-and-set won. The notification ({@code %s} of the RETURNING list) is raised for every
+   * task the statement leaves QUEUED.
    */
   private static final String UPDATE =
       """
-      WITH updated AS (
-        UPDATE ${prefix}tasks SET %s, version = version + 1
-         WHERE id = ? AND status = ? AND version = ?
-        RETURNING id, version, %s AS notified),
+      WITH input AS (
+        SELECT i.id::uuid AS id, i.expected_status, i.expected_version::bigint AS expected_version,
+               i.reason, %s
+          FROM unnest(%s) AS i(id, expected_status, expected_version, reason, %s)),
+      locked AS (
+        SELECT t.id FROM ${prefix}tasks t JOIN input i ON i.id = t.id
+         WHERE t.status = i.expected_status AND t.version = i.expected_version
+         ORDER BY t.id FOR NO KEY UPDATE OF t),
+      updated AS (
+        UPDATE ${prefix}tasks t SET %s, version = t.version + 1
+          FROM input i
+         WHERE t.id = i.id AND t.id = ANY(ARRAY(SELECT id FROM locked))
+           AND t.status = i.expected_status AND t.version = i.expected_version
+        RETURNING t.id, t.version, t.status, %s AS notified),
       recorded AS (
         INSERT INTO ${prefix}attempts (%s)
-        SELECT * FROM (VALUES (%s)) AS a(%s)
-         WHERE a.task_id IN (SELECT id FROM updated))
-      INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
-      SELECT id, ?::text, ?::text, ?::timestamptz, ?::int, ?::text, version FROM updated""";
+        SELECT %s FROM unnest(%s) AS a(%s)
+         WHERE a.task_id::uuid IN (SELECT id FROM updated)),
+      logged AS (
+        INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
+        SELECT u.id, i.expected_status, u.status, i.updated_at, i.attempt, i.reason, u.version
+          FROM updated u JOIN input i ON i.id = u.id)
+      SELECT id FROM updated""";
 
   /**
    * Claims the candidates (a SELECT ... FOR UPDATE SKIP LOCKED, {@code %s}) with their events in
@@ -90,7 +115,8 @@ final class Statements {
         INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
         SELECT id, 'QUEUED', 'RUNNING', started_at, attempt, 'claimed by ' || lease_owner, version
           FROM claimed)
-      SELECT * FROM claimed ORDER BY priority DESC, run_at, id""";
+      SELECT * FROM claimed JOIN ${prefix}task_specs USING (id)
+       ORDER BY priority DESC, run_at, id""";
 
   private static final String NEXT_CANDIDATES =
       """
@@ -115,7 +141,7 @@ final class Statements {
       logged AS (
         INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
         SELECT id, 'SCHEDULED', 'QUEUED', updated_at, attempt, 'due', version FROM promoted)
-      SELECT *, %s FROM promoted ORDER BY run_at, id""";
+      SELECT *, %s FROM promoted JOIN ${prefix}task_specs USING (id) ORDER BY run_at, id""";
 
   /**
    * Renews what it can and returns the ids it could not renew. The rows are locked in id order, the
@@ -138,7 +164,8 @@ final class Statements {
 
   private static final String EXPIRED_LEASES =
       """
-      SELECT * FROM ${prefix}tasks WHERE status = 'RUNNING' AND lease_expires_at < ?
+      SELECT * FROM ${prefix}tasks JOIN ${prefix}task_specs USING (id)
+       WHERE status = 'RUNNING' AND lease_expires_at < ?
        ORDER BY lease_expires_at LIMIT ?""";
 
   private static final String NEXT_RUN_AT =
@@ -146,17 +173,18 @@ final class Statements {
 
   private static final String STALE =
       """
-      SELECT * FROM ${prefix}tasks WHERE status = ? AND updated_at < ?
+      SELECT * FROM ${prefix}tasks JOIN ${prefix}task_specs USING (id)
+       WHERE status = ? AND updated_at < ?
        ORDER BY updated_at, id LIMIT ?""";
 
-  private static final String GET = "SELECT * FROM ${prefix}tasks WHERE id = ?";
+  private static final String GET = "SELECT * FROM " + TASK_ROWS + " WHERE id = ?";
 
-  private static final String GET_ALL = "SELECT * FROM ${prefix}tasks WHERE id = ANY(?)";
+  private static final String GET_ALL = "SELECT * FROM " + TASK_ROWS + " WHERE id = ANY(?)";
 
   /** The PENDING children of any of the parents, each once (a semi-join on the edges). */
   private static final String PENDING_CHILDREN =
       """
-      SELECT * FROM ${prefix}tasks
+      SELECT * FROM ${prefix}tasks JOIN ${prefix}task_specs USING (id)
        WHERE id IN (SELECT child_id FROM ${prefix}edges WHERE parent_id = ANY(?))
          AND status = 'PENDING'
        ORDER BY id""";
@@ -197,7 +225,7 @@ final class Statements {
       SELECT date_trunc('minute', updated_at) AS minute, status, model, count(*) AS tasks,
              sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
              sum(cost) AS cost
-        FROM ${prefix}tasks
+        FROM ${prefix}tasks JOIN ${prefix}task_specs USING (id)
        WHERE status IN ('COMPLETED', 'FAILED') AND updated_at >= ?%s
        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""";
 
@@ -234,13 +262,16 @@ final class Statements {
        ORDER BY e.child_id, e.parent_id""";
 
   private static final String COUNT_BY_STATUS =
-      "SELECT status, count(*) FROM ${prefix}tasks%s GROUP BY status";
+      "SELECT status, count(*) FROM ${prefix}tasks GROUP BY status";
+
+  private static final String COUNT_BY_STATUS_OF_OWNER =
+      "SELECT status, count(*) FROM " + TASK_ROWS + " WHERE owner = ? GROUP BY status";
 
   private static final String USAGE_TOTALS =
       """
       SELECT t.owner, a.model, count(*) AS attempts, sum(a.input_tokens) AS input_tokens,
              sum(a.output_tokens) AS output_tokens, sum(a.cost) AS cost
-        FROM ${prefix}attempts a JOIN ${prefix}tasks t ON t.id = a.task_id
+        FROM ${prefix}attempts a JOIN ${prefix}task_specs t ON t.id = a.task_id
        %s GROUP BY t.owner, a.model ORDER BY t.owner, a.model""";
 
   /** Deletes a bounded batch of old terminal tasks with everything that hangs off them. */
@@ -257,7 +288,8 @@ final class Statements {
       purged AS (
         DELETE FROM ${prefix}tasks WHERE id IN (SELECT id FROM doomed)
            AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
-        RETURNING id)
+        RETURNING id),
+      gone_specs AS (DELETE FROM ${prefix}task_specs WHERE id IN (SELECT id FROM purged))
       SELECT count(*) FROM purged""";
 
   private final String prefix;
@@ -291,38 +323,42 @@ final class Statements {
   final String usageTotals;
   final String usageTotalsOfOwner;
   final String purge;
-  final String tasksTable;
+  final String taskRows;
   final String edgesTable;
 
   Statements(String prefix) {
     this.channel = prefix + "tasks_queued";
     this.prefix = prefix;
-    this.tasksTable = prefix + "tasks";
+    this.taskRows = render(prefix, TASK_ROWS);
     this.edgesTable = prefix + "edges";
-    String notify = "CASE WHEN status = 'QUEUED' THEN pg_notify('" + channel + "', '') END";
+    String notify = notify("");
     insertTasks =
         render(
             prefix,
             INSERT_TASKS.formatted(
+                casts(TASK_COLUMNS),
                 repeat("?::text[]", TASK_COLUMNS.size()),
                 TaskRows.names(TASK_COLUMNS),
-                TaskRows.names(TASK_COLUMNS),
-                casts(TASK_COLUMNS),
+                TaskRows.names(SPEC_COLUMNS),
+                TaskRows.names(SPEC_COLUMNS),
+                TaskRows.names(STATE_COLUMNS),
+                TaskRows.names(STATE_COLUMNS),
                 notify));
     byIdempotencyKey = render(prefix, BY_IDEMPOTENCY_KEY);
-    String assignments =
-        TASK_COLUMNS.stream()
-            .filter(c -> !c.name().equals("id") && !c.name().equals("version"))
-            .map(Column::assignment)
-            .collect(Collectors.joining(", "));
     update =
         render(
             prefix,
             UPDATE.formatted(
-                assignments,
-                notify,
+                casts(CHANGING_COLUMNS),
+                repeat("?::text[]", 4 + CHANGING_COLUMNS.size()),
+                TaskRows.names(CHANGING_COLUMNS),
+                CHANGING_COLUMNS.stream()
+                    .map(c -> c.name() + " = i." + c.name())
+                    .collect(Collectors.joining(", ")),
+                notify("t."),
                 TaskRows.names(ATTEMPT_COLUMNS),
-                repeatCasts(ATTEMPT_COLUMNS),
+                casts(ATTEMPT_COLUMNS),
+                repeat("?::text[]", ATTEMPT_COLUMNS.size()),
                 TaskRows.names(ATTEMPT_COLUMNS)));
     claimNext = render(prefix, CLAIM.formatted(NEXT_CANDIDATES));
     claimGiven = render(prefix, CLAIM.formatted(GIVEN_CANDIDATES));
@@ -352,8 +388,8 @@ final class Statements {
     forgetNode = render(prefix, FORGET_NODE);
     nodes = render(prefix, NODES);
     lineage = render(prefix, LINEAGE);
-    countByStatus = render(prefix, COUNT_BY_STATUS.formatted(""));
-    countByStatusOfOwner = render(prefix, COUNT_BY_STATUS.formatted(" WHERE owner = ?"));
+    countByStatus = render(prefix, COUNT_BY_STATUS);
+    countByStatusOfOwner = render(prefix, COUNT_BY_STATUS_OF_OWNER);
     usageTotals = render(prefix, USAGE_TOTALS.formatted(""));
     usageTotalsOfOwner = render(prefix, USAGE_TOTALS.formatted("WHERE t.owner = ?"));
     purge = render(prefix, PURGE);
@@ -363,7 +399,8 @@ final class Statements {
   String feed(boolean joinTasks, String filters) {
     return render(
         prefix,
-        FEED.formatted(joinTasks ? " JOIN " + tasksTable + " t ON t.id = e.task_id" : "", filters));
+        FEED.formatted(
+            joinTasks ? " JOIN " + prefix + "task_specs t ON t.id = e.task_id" : "", filters));
   }
 
   private static String render(String prefix, String sql) {
@@ -379,8 +416,8 @@ final class Statements {
     return columns.stream().map(c -> c.name() + "::" + c.type()).collect(Collectors.joining(", "));
   }
 
-  /** {@code ?::type, ...}: one cast parameter per column. */
-  private static String repeatCasts(List<Column> columns) {
-    return columns.stream().map(c -> "?::" + c.type()).collect(Collectors.joining(", "));
+  /** Raises the notification when the task ({@code qualifier} names its row) is QUEUED. */
+  private String notify(String qualifier) {
+    return "CASE WHEN " + qualifier + "status = 'QUEUED' THEN pg_notify('" + channel + "', '') END";
   }
 }

@@ -39,12 +39,7 @@ final class TaskRows {
   private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() {};
 
   /** A column and the SQL type its text value is cast to. */
-  record Column(String name, String type) {
-    /** {@code name = ?::type}, for an UPDATE's SET list. */
-    String assignment() {
-      return name + " = ?::" + type;
-    }
-  }
+  record Column(String name, String type) {}
 
   /** Every column of the tasks table, in the order of {@link #values(Task)}. */
   static final List<Column> TASK_COLUMNS =
@@ -57,6 +52,28 @@ final class TaskRows {
               + " root_id uuid, idempotency_key text, owner text, labels jsonb,"
               + " input_tokens bigint, output_tokens bigint, cost numeric, version bigint,"
               + " lease_owner text, lease_expires_at timestamptz");
+
+  /** The columns of a task's spec ({@code task_specs}): written once, at submit. */
+  static final List<Column> SPEC_COLUMNS =
+      only(
+          "id name type prompt model options timeout_ms retry_policy created_at parent_ids root_id"
+              + " idempotency_key owner labels");
+
+  /** The columns of a task's state ({@code tasks}): the id and what its lifecycle changes. */
+  static final List<Column> STATE_COLUMNS =
+      TASK_COLUMNS.stream()
+          .filter(c -> c.name().equals("id") || !SPEC_COLUMNS.contains(c))
+          .toList();
+
+  /**
+   * The state columns a status change may set, in the order of {@link #changingValues} (the version
+   * is counted up by the store).
+   */
+  static final List<Column> CHANGING_COLUMNS =
+      only(
+          "status priority attempt max_attempts run_at updated_at started_at finished_at output"
+              + " error_kind error_message input_tokens output_tokens cost lease_owner"
+              + " lease_expires_at");
 
   /** Every column of the attempts table, in the order of {@link #values(Attempt)}. */
   static final List<Column> ATTEMPT_COLUMNS =
@@ -71,6 +88,18 @@ final class TaskRows {
     return Arrays.stream(spec.split(","))
         .map(String::strip)
         .map(s -> new Column(s.substring(0, s.indexOf(' ')), s.substring(s.indexOf(' ') + 1)))
+        .toList();
+  }
+
+  /** The columns of {@link #TASK_COLUMNS} with these names, in the order given. */
+  private static List<Column> only(String names) {
+    return Arrays.stream(names.split(" "))
+        .map(
+            name ->
+                TASK_COLUMNS.stream()
+                    .filter(c -> c.name().equals(name))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no task column " + name)))
         .toList();
   }
 
@@ -126,6 +155,29 @@ final class TaskRows {
       Long.toString(t.usage().outputTokens()),
       t.usage().cost().toPlainString(),
       Long.toString(t.version()),
+      t.leaseOwner(),
+      text(t.leaseExpiresAt())
+    };
+  }
+
+  /** The text of each of {@link #CHANGING_COLUMNS}: all a status change sends. */
+  static String[] changingValues(Task t) {
+    TaskError error = t.error();
+    return new String[] {
+      t.status().name(),
+      Integer.toString(t.priority()),
+      Integer.toString(t.attempt()),
+      Integer.toString(t.maxAttempts()),
+      text(t.runAt()),
+      text(t.updatedAt()),
+      text(t.startedAt()),
+      text(t.finishedAt()),
+      t.output(),
+      error == null ? null : error.kind().name(),
+      error == null ? null : error.message(),
+      Long.toString(t.usage().inputTokens()),
+      Long.toString(t.usage().outputTokens()),
+      t.usage().cost().toPlainString(),
       t.leaseOwner(),
       text(t.leaseExpiresAt())
     };

@@ -20,22 +20,26 @@ class QueryPlanTest {
   /** A realistic mix: 95% terminal, the rest spread over the live statuses. */
   private static final String FILL =
       """
-      INSERT INTO ${prefix}tasks (id, name, type, prompt, status, priority, attempt, max_attempts,
-          run_at, created_at, updated_at, root_id, owner, labels, version, lease_owner,
-          lease_expires_at, idempotency_key)
-      SELECT id, 'task ' || i, 'llm', 'prompt number ' || i, status,
-             i % 5, 1, 3, now() - (i || ' ms')::interval, now() - (i || ' ms')::interval,
-             now() - (i || ' ms')::interval, id, 'owner-' || (i % 100),
-             jsonb_build_object('team', 't' || (i % 50)), 1,
+      WITH g AS (
+        SELECT i, gen_random_uuid() AS id, now() - (i || ' ms')::interval AS at,
+               CASE WHEN i % 100 < 95 THEN 'COMPLETED'
+                    WHEN i % 100 < 97 THEN 'QUEUED'
+                    WHEN i % 100 < 99 THEN 'SCHEDULED'
+                    ELSE 'RUNNING' END AS status
+          FROM generate_series(1, ${rows}) AS i),
+      specs AS (
+        INSERT INTO ${prefix}task_specs (id, name, type, prompt, created_at, root_id, owner, labels,
+                                         idempotency_key)
+        SELECT id, 'task ' || i, 'llm', 'prompt number ' || i, at, id, 'owner-' || (i % 100),
+               jsonb_build_object('team', 't' || (i % 50)),
+               CASE WHEN i % 10 = 0 THEN 'key-' || i END
+          FROM g)
+      INSERT INTO ${prefix}tasks (id, status, priority, attempt, max_attempts, run_at, updated_at,
+                                  version, lease_owner, lease_expires_at)
+      SELECT id, status, i % 5, 1, 3, at, at, 1,
              CASE WHEN status = 'RUNNING' THEN 'node' END,
-             CASE WHEN status = 'RUNNING' THEN now() + interval '30 s' END,
-             CASE WHEN i % 10 = 0 THEN 'key-' || i END
-        FROM (SELECT i, gen_random_uuid() AS id,
-                     CASE WHEN i % 100 < 95 THEN 'COMPLETED'
-                          WHEN i % 100 < 97 THEN 'QUEUED'
-                          WHEN i % 100 < 99 THEN 'SCHEDULED'
-                          ELSE 'RUNNING' END AS status
-                FROM generate_series(1, ${rows}) AS i) AS g""";
+             CASE WHEN status = 'RUNNING' THEN now() + interval '30 s' END
+        FROM g""";
 
   private static HikariDataSource dataSource;
   private static String prefix;
@@ -59,6 +63,7 @@ class QueryPlanTest {
             + prefix
             + "tasks LIMIT 100000");
     jdbc.update("ANALYZE " + prefix + "tasks");
+    jdbc.update("ANALYZE " + prefix + "task_specs");
     jdbc.update("ANALYZE " + prefix + "edges");
   }
 
@@ -79,13 +84,16 @@ class QueryPlanTest {
 
   @Test
   void updatesFindTheirTaskByKey() {
-    // the parameters of Statements.update: the SET list (all columns but id and version), the
-    // compare-and-set's three, the attempt record's, the event's five
-    int cas = TaskRows.TASK_COLUMNS.size() - 2;
-    Object[] params = new Object[cas + 3 + TaskRows.ATTEMPT_COLUMNS.size() + 5];
-    params[cas] = UUID.randomUUID();
-    params[cas + 1] = "RUNNING";
-    params[cas + 2] = 1L;
+    // the parameters of Statements.update: one array per column of the input (the compare-and-set's
+    // three, the reason, the changing columns), then one per column of the attempt records
+    int input = 4 + TaskRows.CHANGING_COLUMNS.size();
+    Object[] params = new Object[input + TaskRows.ATTEMPT_COLUMNS.size()];
+    for (int i = 0; i < params.length; i++) {
+      params[i] = new String[i < input ? 1 : 0];
+    }
+    params[0] = new String[] {UUID.randomUUID().toString()};
+    params[1] = new String[] {"RUNNING"};
+    params[2] = new String[] {"1"};
     assertIndexed(sql.update, params);
   }
 
@@ -114,7 +122,7 @@ class QueryPlanTest {
 
   @Test
   void filteredQueriesUseIndexes() {
-    String select = "SELECT * FROM " + prefix + "tasks WHERE ";
+    String select = "SELECT * FROM " + sql.taskRows + " WHERE ";
     String page = " ORDER BY id DESC LIMIT 51";
     assertIndexed(select + "owner = ?" + page, "owner-7");
     assertIndexed(select + "root_id = ?" + page, UUID.randomUUID());
@@ -126,9 +134,11 @@ class QueryPlanTest {
   private static void assertIndexed(String statement, Object... params) {
     String plan =
         String.join("\n", jdbc.query("EXPLAIN " + statement, rs -> rs.getString(1), params));
-    assertFalse(
-        plan.contains("Seq Scan on " + prefix + "tasks"),
-        "sequential scan:\n" + statement + "\n" + plan);
+    for (String table : new String[] {"tasks", "task_specs"}) {
+      assertFalse(
+          plan.contains("Seq Scan on " + prefix + table + " "),
+          "sequential scan:\n" + statement + "\n" + plan);
+    }
     assertTrue(plan.contains("Index"), "no index used:\n" + statement + "\n" + plan);
   }
 }

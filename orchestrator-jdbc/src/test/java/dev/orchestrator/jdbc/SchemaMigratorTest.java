@@ -67,9 +67,9 @@ class SchemaMigratorTest {
           count(
               "SELECT count(*) FROM pg_indexes WHERE indexname IN ('"
                   + prefix
-                  + "tasks_name_trgm_idx', '"
+                  + "task_specs_name_trgm_idx', '"
                   + prefix
-                  + "tasks_prompt_trgm_idx')"),
+                  + "task_specs_prompt_trgm_idx')"),
           "pg_trgm is available on the test server, so the text search is indexed");
     } finally {
       pool.shutdownNow();
