@@ -47,12 +47,13 @@ public final class SchemaMigrator {
           "V4__nodes.sql",
           "V5__hot_row.sql");
 
-  /**
-   * The tables the migrations create, without the prefix, dependents first: what to drop to remove
-   * a store (tests, benchmarks).
-   */
+  /** The tables the migrations create, without the prefix, dependents first (see {@link #drop}). */
   public static final List<String> TABLES =
       List.of("attempts", "events", "edges", "nodes", "task_specs", "tasks", "schema_version");
+
+  /** The functions the migrations create, without the prefix, with their argument types. */
+  static final List<String> FUNCTIONS =
+      List.of("queued_in_claim_order(int)", "due_in_order(timestamptz, int)");
 
   private static final String LOCATION = "/dev/orchestrator/jdbc/migration/";
   private static final Pattern PREFIX = Pattern.compile("([a-z_][a-z0-9_]{0,39})?");
@@ -134,6 +135,23 @@ public final class SchemaMigrator {
             log.info("migrated tables {}* to versions {}", prefix, done);
           }
           return done;
+        });
+  }
+
+  /**
+   * Removes the store's schema: every table and function the migrations created under this prefix,
+   * with their data. For tests and benchmarks that start from nothing; never part of a migration.
+   */
+  public void drop() {
+    jdbc.inTransaction(
+        c -> {
+          for (String table : TABLES) {
+            execute(c, "DROP TABLE IF EXISTS " + prefix + table);
+          }
+          for (String function : FUNCTIONS) {
+            execute(c, "DROP FUNCTION IF EXISTS " + prefix + function);
+          }
+          return null;
         });
   }
 

@@ -118,10 +118,9 @@ final class Statements {
       SELECT * FROM claimed JOIN ${prefix}task_specs USING (id)
        ORDER BY priority DESC, run_at, id""";
 
+  /** The best QUEUED tasks, locked, through the index whatever the statistics (V5__hot_row.sql). */
   private static final String NEXT_CANDIDATES =
-      """
-      SELECT id FROM ${prefix}tasks WHERE status = 'QUEUED'
-       ORDER BY priority DESC, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED""";
+      "SELECT id FROM ${prefix}queued_in_claim_order(?) AS c(id)";
 
   private static final String GIVEN_CANDIDATES =
       """
@@ -130,9 +129,7 @@ final class Statements {
 
   private static final String PROMOTE_DUE =
       """
-      WITH due AS (
-        SELECT id FROM ${prefix}tasks WHERE status = 'SCHEDULED' AND run_at <= ?
-         ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED),
+      WITH due AS (SELECT id FROM ${prefix}due_in_order(?, ?) AS d(id)),
       promoted AS (
         UPDATE ${prefix}tasks t
            SET status = 'QUEUED', updated_at = greatest(?, t.updated_at), version = t.version + 1

@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
@@ -123,13 +122,6 @@ public final class PostgresTestDatabase {
 
   /** Drops the tables of a prefix. */
   public static void drop(DataSource dataSource, String prefix) {
-    try (Connection c = dataSource.getConnection();
-        Statement s = c.createStatement()) {
-      for (String table : SchemaMigrator.TABLES) {
-        s.execute("DROP TABLE IF EXISTS " + SchemaMigrator.validatePrefix(prefix) + table);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("could not drop the tables of " + prefix, e);
-    }
+    new SchemaMigrator(dataSource, prefix).drop();
   }
 }

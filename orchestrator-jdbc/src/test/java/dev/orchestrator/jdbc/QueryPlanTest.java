@@ -1,10 +1,12 @@
 package dev.orchestrator.jdbc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,6 +82,53 @@ class QueryPlanTest {
     Instant now = Instant.now();
     assertIndexed(sql.claimNext, 10, now, now, "node", now.plusSeconds(30));
     assertIndexed(sql.claimGiven, new UUID[] {UUID.randomUUID()}, now, now, "n", now);
+  }
+
+  /**
+   * A fresh table (never analyzed) of 20,000 QUEUED tasks: planned as is, the claim's query sorts
+   * every queued row; the claim functions plan it with sorting off, which walks the index.
+   */
+  @Test
+  void claimsWalkTheIndexOnATableThatWasNeverAnalyzed() {
+    String fresh = PostgresTestDatabase.newPrefix(QueryPlanTest.class);
+    SchemaMigrator migrator = new SchemaMigrator(dataSource, fresh);
+    migrator.migrate();
+    try {
+      jdbc.update("ALTER TABLE " + fresh + "tasks SET (autovacuum_enabled = false)");
+      jdbc.update(
+          "INSERT INTO "
+              + fresh
+              + "tasks (id, status, priority, attempt, max_attempts, run_at, updated_at, version)"
+              + " SELECT gen_random_uuid(), 'QUEUED', 0, 0, 3, now() + (i || ' us')::interval,"
+              + " now(), 0 FROM generate_series(1, 20000) AS i");
+      String candidates =
+          "EXPLAIN SELECT id FROM "
+              + fresh
+              + "tasks WHERE status = 'QUEUED' ORDER BY priority DESC, run_at, id LIMIT 100"
+              + " FOR UPDATE SKIP LOCKED";
+      String asIs = String.join("\n", jdbc.query(candidates, rs -> rs.getString(1)));
+      assertTrue(asIs.contains("Sort"), "the planner's own choice sorts:\n" + asIs);
+      String sortingOff =
+          jdbc.inTransaction(
+              c -> {
+                Jdbc.update(c, "SET LOCAL enable_sort = off");
+                return String.join("\n", Jdbc.query(c, candidates, rs -> rs.getString(1)));
+              });
+      assertTrue(
+          sortingOff.contains("Index Scan using " + fresh + "tasks_claim_idx"),
+          "with sorting off:\n" + sortingOff);
+      for (String function : List.of("queued_in_claim_order", "due_in_order")) {
+        assertEquals(
+            List.of("{enable_sort=off}"),
+            jdbc.query(
+                "SELECT proconfig::text FROM pg_proc WHERE proname = ?",
+                rs -> rs.getString(1),
+                fresh + function),
+            function + " plans with sorting off");
+      }
+    } finally {
+      migrator.drop();
+    }
   }
 
   @Test

@@ -68,3 +68,26 @@ $migration$;
 -- Events are read by task (events_task_idx) and by the feed (events_feed_idx), never by seq
 -- alone: the primary key's index was one more insertion per event for no reader.
 ALTER TABLE ${prefix}events DROP CONSTRAINT ${prefix}events_pkey;
+
+-- The claim and the promotion take the first rows of a partial index in its order. On a table
+-- whose statistics are missing or stale (a fresh deployment, autovacuum off or behind), the planner
+-- may instead fetch every QUEUED row and sort them: 20 ms instead of 0.1 ms for 20,000 rows. These
+-- functions plan their query with sorting disabled, so it walks the index whatever the statistics
+-- say (plpgsql keeps the plan, planned under the function's settings).
+CREATE OR REPLACE FUNCTION ${prefix}queued_in_claim_order(n int) RETURNS SETOF uuid
+LANGUAGE plpgsql SET enable_sort = off AS $function$
+BEGIN
+  RETURN QUERY
+    SELECT id FROM ${prefix}tasks WHERE status = 'QUEUED'
+     ORDER BY priority DESC, run_at, id LIMIT n FOR UPDATE SKIP LOCKED;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ${prefix}due_in_order(due timestamptz, n int) RETURNS SETOF uuid
+LANGUAGE plpgsql SET enable_sort = off AS $function$
+BEGIN
+  RETURN QUERY
+    SELECT id FROM ${prefix}tasks WHERE status = 'SCHEDULED' AND run_at <= due
+     ORDER BY run_at, id LIMIT n FOR UPDATE SKIP LOCKED;
+END
+$function$;
