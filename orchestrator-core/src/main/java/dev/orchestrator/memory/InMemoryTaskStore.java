@@ -64,6 +64,10 @@ public final class InMemoryTaskStore implements TaskStore {
   private final NavigableSet<Task> queued = new TreeSet<>(CLAIM_ORDER);
   private final NavigableSet<Task> scheduled = new TreeSet<>(DUE_ORDER);
   private final Set<UUID> running = new HashSet<>();
+
+  /** Tasks in each status, by ordinal. */
+  private final long[] countOf = new long[TaskStatus.values().length];
+
   private final Map<String, dev.orchestrator.NodeInfo> nodes = new ConcurrentHashMap<>();
 
   @Override
@@ -480,6 +484,7 @@ public final class InMemoryTaskStore implements TaskStore {
                 .toList();
         for (Task t : batch) {
           tasks.remove(t.id());
+          countOf[t.status().ordinal()]--;
           String key = keyOf(t);
           if (key != null) {
             idempotencyKeys.remove(key);
@@ -505,6 +510,16 @@ public final class InMemoryTaskStore implements TaskStore {
   @Override
   public Map<TaskStatus, Long> countByStatus(String owner) {
     Map<TaskStatus, Long> counts = new java.util.EnumMap<>(TaskStatus.class);
+    if (owner == null) {
+      synchronized (lock) {
+        for (TaskStatus status : TaskStatus.values()) {
+          if (countOf[status.ordinal()] > 0) {
+            counts.put(status, countOf[status.ordinal()]);
+          }
+        }
+      }
+      return counts;
+    }
     for (Task t : tasks.values()) {
       if (owner == null || owner.equals(t.owner())) {
         counts.merge(t.status(), 1L, Long::sum);
@@ -563,6 +578,7 @@ public final class InMemoryTaskStore implements TaskStore {
   /** Keeps the status indexes in step with the task map. Called under the lock. */
   private void index(Task previous, Task next) {
     if (previous != null) {
+      countOf[previous.status().ordinal()]--;
       switch (previous.status()) {
         case QUEUED -> queued.remove(previous);
         case SCHEDULED -> scheduled.remove(previous);
@@ -570,6 +586,7 @@ public final class InMemoryTaskStore implements TaskStore {
         default -> {}
       }
     }
+    countOf[next.status().ordinal()]++;
     switch (next.status()) {
       case QUEUED -> queued.add(next);
       case SCHEDULED -> scheduled.add(next);

@@ -48,7 +48,7 @@ public final class SchemaMigrator {
           "V5__hot_row.sql");
 
   /** The tables the migrations create, without the prefix, dependents first (see {@link #drop}). */
-  public static final List<String> TABLES =
+  static final List<String> TABLES =
       List.of("attempts", "events", "edges", "nodes", "task_specs", "tasks", "schema_version");
 
   /** The functions the migrations create, without the prefix, with their argument types. */

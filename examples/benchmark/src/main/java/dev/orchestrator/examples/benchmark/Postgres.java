@@ -49,12 +49,8 @@ final class Postgres {
     new SchemaMigrator(oneOff(), prefix).migrate();
   }
 
-  void dropTables(String prefix) throws SQLException {
-    String[] drops =
-        SchemaMigrator.TABLES.stream()
-            .map(t -> "DROP TABLE IF EXISTS " + prefix + t)
-            .toArray(String[]::new);
-    execute(oneOff(), drops);
+  void dropTables(String prefix) {
+    new SchemaMigrator(oneOff(), prefix).drop();
   }
 
   static void execute(DataSource db, String... statements) throws SQLException {
