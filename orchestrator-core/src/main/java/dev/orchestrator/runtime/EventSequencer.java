@@ -1,15 +1,20 @@
 package dev.orchestrator.runtime;
 
+import dev.orchestrator.TaskStatus;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.spi.TaskStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -39,14 +44,28 @@ public final class EventSequencer implements AutoCloseable {
   private final TaskStore store;
   private final Consumer<TaskEvent> listeners;
   private final Duration hold;
-  private final ScheduledExecutorService delivery;
+
+  /** Events accepted and not yet taken by the delivery thread; {@link #END} closes it. */
+  private final BlockingQueue<TaskEvent> arrivals = new LinkedBlockingQueue<>();
+
+  private static final TaskEvent END =
+      new TaskEvent(new UUID(0, 0), null, TaskStatus.QUEUED, Instant.EPOCH, 0, "end", 0);
+
+  private final Thread delivery;
+  private volatile boolean closed;
+
+  /** The delivery thread's gap checks, by due time (only that thread touches them). */
+  private final PriorityQueue<GapCheck> gapChecks =
+      new PriorityQueue<>(Comparator.comparingLong(GapCheck::dueNanos));
+
+  private record GapCheck(long dueNanos, UUID taskId) {}
 
   /** Per task: the last status change delivered, and what waits for a missing one. */
   private final Map<UUID, Track> tracks =
       new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<UUID, Track> eldest) {
-          return size() > MAX_TRACKED && eldest.getValue().held.isEmpty();
+          return size() > MAX_TRACKED && eldest.getValue().held == null;
         }
       };
 
@@ -54,8 +73,8 @@ public final class EventSequencer implements AutoCloseable {
     /** Version of the last status change delivered; -1 before the first. */
     long delivered = -1;
 
-    /** Events that arrived ahead of a missing change, by version. */
-    final TreeMap<Long, List<TaskEvent>> held = new TreeMap<>();
+    /** Events that arrived ahead of a missing change, by version; null when none. */
+    TreeMap<Long, List<TaskEvent>> held;
 
     boolean checkPlanned;
   }
@@ -71,21 +90,57 @@ public final class EventSequencer implements AutoCloseable {
     this.store = store;
     this.listeners = listeners;
     this.hold = hold;
-    this.delivery =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "orchestrator-listeners-" + nodeId);
-              t.setDaemon(true);
-              return t;
-            });
+    this.delivery = new Thread(this::deliverAll, "orchestrator-listeners-" + nodeId);
+    this.delivery.setDaemon(true);
+    this.delivery.start();
   }
 
   /** Takes an event from any thread; it is delivered later, on the delivery thread. */
   public void accept(TaskEvent event) {
-    try {
-      delivery.execute(() -> arrive(event));
-    } catch (java.util.concurrent.RejectedExecutionException closed) {
+    if (closed) {
       log.debug("sequencer closed; {} not delivered", event);
+      return;
+    }
+    arrivals.add(event);
+  }
+
+  /** The delivery thread: events as they arrive, gap checks when they are due, until closed. */
+  private void deliverAll() {
+    List<TaskEvent> batch = new ArrayList<>();
+    while (true) {
+      try {
+        GapCheck next = gapChecks.peek();
+        TaskEvent first =
+            next == null
+                ? arrivals.take()
+                : arrivals.poll(next.dueNanos() - System.nanoTime(), TimeUnit.NANOSECONDS);
+        if (first != null) {
+          batch.add(first);
+          arrivals.drainTo(batch);
+          for (TaskEvent e : batch) {
+            if (e == END) {
+              return;
+            }
+            safely(() -> arrive(e));
+          }
+          batch.clear();
+        }
+        long now = System.nanoTime();
+        while (!gapChecks.isEmpty() && gapChecks.peek().dueNanos() <= now) {
+          UUID taskId = gapChecks.poll().taskId();
+          safely(() -> fillGap(taskId));
+        }
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private static void safely(Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      log.warn("delivering an event to the listeners failed", e);
     }
   }
 
@@ -118,10 +173,13 @@ public final class EventSequencer implements AutoCloseable {
   }
 
   private void hold(TaskEvent e, Track track) {
+    if (track.held == null) {
+      track.held = new TreeMap<>();
+    }
     track.held.computeIfAbsent(e.version(), v -> new ArrayList<>(2)).add(e);
     if (!track.checkPlanned) {
       track.checkPlanned = true;
-      delivery.schedule(() -> fillGap(e.taskId()), hold.toNanos(), TimeUnit.NANOSECONDS);
+      gapChecks.add(new GapCheck(System.nanoTime() + hold.toNanos(), e.taskId()));
     }
   }
 
@@ -138,7 +196,7 @@ public final class EventSequencer implements AutoCloseable {
 
   /** Delivers held events that now follow without a gap. */
   private void release(Track track) {
-    while (!track.held.isEmpty()) {
+    while (track.held != null) {
       Map.Entry<Long, List<TaskEvent>> first = track.held.firstEntry();
       long version = first.getKey();
       boolean transition = first.getValue().stream().anyMatch(TaskEvent::isTransition);
@@ -146,6 +204,9 @@ public final class EventSequencer implements AutoCloseable {
         return;
       }
       track.held.pollFirstEntry();
+      if (track.held.isEmpty()) {
+        track.held = null;
+      }
       // the change itself first, then the notes made in its status
       first.getValue().stream().filter(TaskEvent::isTransition).forEach(e -> deliver(track, e));
       first.getValue().stream().filter(e -> !e.isTransition()).forEach(listeners);
@@ -159,7 +220,7 @@ public final class EventSequencer implements AutoCloseable {
       return;
     }
     track.checkPlanned = false;
-    if (track.held.isEmpty()) {
+    if (track.held == null) {
       return;
     }
     long firstHeld = track.held.firstKey();
@@ -182,7 +243,7 @@ public final class EventSequencer implements AutoCloseable {
       track.delivered = Math.max(track.delivered, first.getKey());
     }
     release(track);
-    if (!track.held.isEmpty()) {
+    if (track.held != null) {
       fillGap(taskId);
     }
   }
@@ -190,14 +251,13 @@ public final class EventSequencer implements AutoCloseable {
   /** Delivers what was accepted before the call, then stops the delivery thread. */
   @Override
   public void close() {
-    delivery.shutdown();
+    closed = true;
+    arrivals.add(END);
     try {
-      if (!delivery.awaitTermination(10, TimeUnit.SECONDS)) {
-        delivery.shutdownNow();
-      }
+      delivery.join(TimeUnit.SECONDS.toMillis(10));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      delivery.shutdownNow();
     }
+    delivery.interrupt();
   }
 }

@@ -12,8 +12,8 @@ import dev.orchestrator.spi.TaskStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,13 +78,22 @@ public final class Node implements AutoCloseable {
     parts.metrics().bindStatusCounts(store::countByStatus);
   }
 
+  /**
+   * One thread for scheduled jobs. A cancelled job leaves its queue at once: every attempt
+   * schedules its timeout here and cancels it when it ends, and those would otherwise stay queued
+   * (holding their attempt) until the timeout's time.
+   */
   private static ScheduledExecutorService singleThread(String name) {
-    return Executors.newSingleThreadScheduledExecutor(
-        r -> {
-          Thread t = new Thread(r, name);
-          t.setDaemon(true);
-          return t;
-        });
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, name);
+              t.setDaemon(true);
+              return t;
+            });
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
   }
 
   public void start() {
