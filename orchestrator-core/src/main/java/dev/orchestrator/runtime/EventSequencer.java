@@ -38,8 +38,11 @@ import org.slf4j.LoggerFactory;
 public final class EventSequencer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EventSequencer.class);
 
-  /** Tasks whose position is remembered; the least recently heard are forgotten beyond this. */
-  private static final int MAX_TRACKED = 100_000;
+  /**
+   * Live tasks whose position is remembered (the least recently heard are forgotten beyond this),
+   * and ended tasks likewise.
+   */
+  private static final int MAX_TRACKED = 1_000_000;
 
   private final TaskStore store;
   private final Consumer<TaskEvent> listeners;
@@ -66,6 +69,19 @@ public final class EventSequencer implements AutoCloseable {
         @Override
         protected boolean removeEldestEntry(Map.Entry<UUID, Track> eldest) {
           return size() > MAX_TRACKED && eldest.getValue().held == null;
+        }
+      };
+
+  /**
+   * Tasks that ended, with the version they ended at, the least recently ended forgotten beyond
+   * {@link #MAX_TRACKED}: a late copy of one of their events is dropped, and a retry continues from
+   * there. An ended task leaves {@link #tracks}, so a backlog of live tasks never pushes one out.
+   */
+  private final Map<UUID, Long> ended =
+      new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<UUID, Long> eldest) {
+          return size() > MAX_TRACKED;
         }
       };
 
@@ -148,8 +164,22 @@ public final class EventSequencer implements AutoCloseable {
     Track track = tracks.get(e.taskId());
     if (track == null) {
       track = new Track();
+      Long endedAt = ended.get(e.taskId());
+      if (endedAt != null && e.version() <= endedAt) {
+        if (!e.isTransition() && e.version() == endedAt) {
+          listeners.accept(e); // a note made after the task ended
+        } else {
+          log.trace("dropping {}: its task ended at version {}", e, endedAt);
+        }
+        return;
+      }
+      ended.remove(e.taskId());
+      if (endedAt != null) {
+        track.delivered = endedAt;
+      }
       tracks.put(e.taskId(), track);
-      if (e.isTransition() && e.version() == 0) { // the creation: nothing came before it
+      // the creation, or the retry of a task that ended here: nothing before it is on its way
+      if (e.isTransition() && e.version() == track.delivered + 1) {
         deliver(track, e);
         return;
       }
@@ -183,7 +213,11 @@ public final class EventSequencer implements AutoCloseable {
     }
   }
 
-  /** Delivers one event; a status change at or before the last one delivered is a duplicate. */
+  /**
+   * Delivers one event; a status change at or before the last one delivered is a duplicate. A task
+   * that ended is forgotten once nothing of it is held: its next change, if any, is an explicit
+   * retry, which starts a new track.
+   */
   private void deliver(Track track, TaskEvent e) {
     if (e.isTransition()) {
       if (e.version() <= track.delivered) {
@@ -192,6 +226,10 @@ public final class EventSequencer implements AutoCloseable {
       track.delivered = e.version();
     }
     listeners.accept(e);
+    if (e.isTransition() && e.to().isTerminal() && track.held == null) {
+      tracks.remove(e.taskId());
+      ended.put(e.taskId(), track.delivered);
+    }
   }
 
   /** Delivers held events that now follow without a gap. */
