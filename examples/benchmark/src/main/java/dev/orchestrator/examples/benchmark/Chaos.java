@@ -47,8 +47,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * back while more than {@code --backlog} (200) tasks are not terminal, so that an orphaned task
  * waits for its lease and not behind a queue that grew without bound. Kills come every 10 s (every
  * quarter of the duration when it is shorter than 40 s), each when the victim holds tasks RUNNING;
- * the Redis flush, the PostgreSQL restart and the Redis restart at 3/8, 5/8 and 7/8 of the run.
- * After the submission the run waits up to {@code --drain} (120) seconds for every task to end.
+ * the Redis flush, the PostgreSQL restart and the Redis restart at 3/8, 5/8 and 7/8 of the run (the
+ * Redis ones right after a batch was offered, so that Redis loses fresh hints). After the
+ * submission the run waits up to {@code --drain} (120) seconds for every task to end.
  *
  * <p>The worker nodes run with a lease of {@code --lease} (5) seconds, a heartbeat and a reaper of
  * 1 s, and a reconciler every {@code --reconcile} (10) seconds; their logs, PostgreSQL's and
@@ -327,6 +328,9 @@ public final class Chaos {
       if (now >= fraction * d && submitter.submitted.size() >= fraction * options.tasks()
           || !oneOffs.isEmpty() && !submission.isAlive()) {
         int kind = (int) oneOffs.remove(0)[1];
+        if (kind != 1) {
+          afterNextBatch(submission, submitter); // Redis loses the hints just offered
+        }
         switch (kind) {
           case 0 -> event("flush redis (FLUSHALL)", servers::flushRedis);
           case 1 -> restartPostgres();
@@ -344,6 +348,18 @@ public final class Chaos {
         }
         Thread.sleep(20);
       }
+    }
+  }
+
+  /** Waits (at most 3 s) until the submitter has just written and offered a batch. */
+  private static void afterNextBatch(Thread submission, ChaosSubmitter submitter)
+      throws InterruptedException {
+    int seen = submitter.submitted.size();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    while (submitter.submitted.size() == seen
+        && submission.isAlive()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(1);
     }
   }
 
@@ -534,7 +550,21 @@ public final class Chaos {
         submitter.waitingCancels());
   }
 
+  /** Prints the timeline, the diagnostics and the CHAOS line; true when every invariant held. */
   private boolean report(
+      ChaosCheck.Result r,
+      ChaosCheck check,
+      ChaosSubmitter submitter,
+      boolean drained,
+      double submitSeconds,
+      double drainedAt)
+      throws Exception {
+    diagnose(r, check, submitter, drained, submitSeconds, drainedAt);
+    return verdict(r);
+  }
+
+  /** What the run did and saw, beyond the verdict: evidence for whoever reads a failure. */
+  private void diagnose(
       ChaosCheck.Result r,
       ChaosCheck check,
       ChaosSubmitter submitter,
@@ -596,11 +626,17 @@ public final class Chaos {
           "chaos: longest wait QUEUED to claimed %s (task %s, attempt %d, queued at t=%.1fs)%n",
           format(w.waited()), w.taskId(), w.attempt(), at(w.queuedAt()));
       if (w.waited().compareTo(options.recoveryTarget()) > 0) {
+        Map<String, Integer> byQueuedAt = new java.util.TreeMap<>();
+        r.slowestWaits().stream()
+            .filter(x -> x.waited().compareTo(options.recoveryTarget()) > 0)
+            .forEach(x -> byQueuedAt.merge("t=%.1fs".formatted(at(x.queuedAt())), 1, Integer::sum));
         System.out.println(
-            "chaos: WARNING: a QUEUED task waited longer than lease + 5 s for a claim (a hint the"
+            "chaos: WARNING: QUEUED tasks waited longer than lease + 5 s for a claim (hints the"
                 + " queue lost, left to the reconciler every "
                 + options.reconcileSeconds()
-                + " s); its events:");
+                + " s), by when they were queued: "
+                + byQueuedAt
+                + "; the longest one's events:");
         for (String line : check.history(w.taskId())) {
           System.out.println("    " + line);
         }
@@ -616,8 +652,7 @@ public final class Chaos {
               + r.claimMismatches()
               + " attempts were recorded by a node other than the one their claim event names");
     }
-    long killsMidRun = timeline.stream().filter(l -> l.contains(" kill ")).count();
-    if (killsMidRun > 0 && r.orphansByCause().getOrDefault(ChaosCheck.KILL, 0) == 0) {
+    if (!kills.isEmpty() && r.orphansByCause().getOrDefault(ChaosCheck.KILL, 0) == 0) {
       System.out.println("chaos: WARNING: no kill orphaned a running task");
     }
     int shown = 0;
@@ -653,7 +688,10 @@ public final class Chaos {
                 + (o.recovery() == null ? "never" : format(o.recovery())));
       }
     }
+  }
 
+  /** The CHAOS line, and whether it and the run are on target. */
+  private boolean verdict(ChaosCheck.Result r) {
     Duration maxRecovery = r.maxRecovery();
     System.out.printf(
         "CHAOS submitted=%d completed=%d failed=%d cancelled=%d lost=%d double_completed=%d"

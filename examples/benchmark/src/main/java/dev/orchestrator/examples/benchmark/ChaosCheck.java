@@ -44,7 +44,7 @@ final class ChaosCheck {
       Instant postgresRestartBegin,
       Instant postgresRestartEnd) {}
 
-  /** How long a task waited QUEUED for a claim (the longest few of the run). */
+  /** How long a task waited QUEUED for a claim (the longest of the run, longest first). */
   record Wait(UUID taskId, int attempt, Instant queuedAt, Duration waited) {}
 
   /** One LEASE_EXPIRED attempt and how long its task took to move on. */
@@ -230,7 +230,7 @@ final class ChaosCheck {
               SELECT min(e.at) AS at FROM ${p}events e
                WHERE e.task_id = q.task_id AND e.seq > q.seq AND e.from_status = 'QUEUED') r
            WHERE q.to_status = 'QUEUED' AND r.at IS NOT NULL
-           ORDER BY wait DESC LIMIT 5""",
+           ORDER BY wait DESC LIMIT 10000""",
           rs ->
               waits.add(
                   new Wait(
