@@ -47,9 +47,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * back while more than {@code --backlog} (200) tasks are not terminal, so that an orphaned task
  * waits for its lease and not behind a queue that grew without bound. Kills come every 10 s (every
  * quarter of the duration when it is shorter than 40 s), each when the victim holds tasks RUNNING;
- * the Redis flush, the PostgreSQL restart and the Redis restart at 3/8, 5/8 and 7/8 of the run (the
- * Redis ones right after a batch was offered, so that Redis loses fresh hints). After the
- * submission the run waits up to {@code --drain} (120) seconds for every task to end.
+ * the Redis flush, the PostgreSQL restart and the Redis restart at 15 %, 45 % and 70 % of the run,
+ * each once the last kill's orphans had their lease and 3 s more (the Redis ones right after a
+ * batch was offered, so that Redis loses fresh hints, with more to come). After the submission the
+ * run waits up to {@code --drain} (120) seconds for every task to end.
  *
  * <p>The worker nodes run with a lease of {@code --lease} (5) seconds, a heartbeat and a reaper of
  * 1 s, and a reconciler every {@code --reconcile} (10) seconds; their logs, PostgreSQL's and
@@ -304,7 +305,9 @@ public final class Chaos {
   /**
    * Runs the chaos events while the submission goes on (and until every one-off event ran). A
    * one-off event is due at its fraction of the run: of the duration and of the tasks submitted
-   * (the submission slows down when the workers fall behind, and the events follow it).
+   * (the submission slows down when the workers fall behind, and the events follow it). It waits
+   * until the last kill's orphans had their lease and 3 s more to move on, so that each recovery is
+   * measured on its own rather than one outage's time added to another's.
    */
   private void unleash(
       Thread submission, ChaosSubmitter submitter, AtomicReference<Throwable> submitFailure)
@@ -312,21 +315,25 @@ public final class Chaos {
     double d = options.durationSeconds();
     List<double[]> oneOffs = new ArrayList<>(); // {fraction, kind}
     if (options.redis()) {
-      oneOffs.add(new double[] {0.375, 0});
+      oneOffs.add(new double[] {0.15, 0});
     }
-    oneOffs.add(new double[] {0.625, 1});
+    oneOffs.add(new double[] {0.45, 1});
     if (options.redis()) {
-      oneOffs.add(new double[] {0.875, 2});
+      oneOffs.add(new double[] {0.7, 2});
     }
     double killEvery = options.killEverySeconds();
     int nextKill = 1;
     int victim = 0;
+    double settle = options.leaseSeconds() + 3;
+    double lastKill = -settle;
     long nextProgress = startNanos + PROGRESS_EVERY_NANOS;
     while ((submission.isAlive() || !oneOffs.isEmpty()) && submitFailure.get() == null) {
       double now = seconds();
       double fraction = oneOffs.isEmpty() ? 2 : oneOffs.get(0)[0];
-      if (now >= fraction * d && submitter.submitted.size() >= fraction * options.tasks()
-          || !oneOffs.isEmpty() && !submission.isAlive()) {
+      boolean due =
+          now >= fraction * d && submitter.submitted.size() >= fraction * options.tasks()
+              || !oneOffs.isEmpty() && !submission.isAlive();
+      if (due && now - lastKill >= settle) {
         int kind = (int) oneOffs.remove(0)[1];
         if (kind != 1) {
           afterNextBatch(submission, submitter); // Redis loses the hints just offered
@@ -340,6 +347,7 @@ public final class Chaos {
       } else if (submission.isAlive() && now >= nextKill * killEvery) {
         nextKill++;
         kill(victim);
+        lastKill = seconds();
         victim = (victim + 1) % NODES;
       } else {
         if (System.nanoTime() >= nextProgress) {
