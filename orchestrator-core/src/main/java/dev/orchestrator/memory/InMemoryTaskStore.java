@@ -26,11 +26,9 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,13 +51,30 @@ public final class InMemoryTaskStore implements TaskStore {
   private final Map<UUID, Task> tasks = new ConcurrentHashMap<>();
   private final Map<String, UUID> idempotencyKeys = new HashMap<>();
   private final Map<UUID, List<Attempt>> attempts = new HashMap<>();
-  private final Map<UUID, List<TaskEvent>> events = new HashMap<>();
+  private final Map<UUID, Trail> trails = new HashMap<>();
 
-  /** Every event by its place in the feed; a task's own list holds the same events. */
-  private final NavigableMap<Long, TaskEvent> feed = new TreeMap<>();
+  /**
+   * Every event in the order it was recorded: the event at feed position p is at index {@code p -
+   * feedBase - 1}; a purged task's events leave null behind, dropped once they lead the list.
+   */
+  private final ArrayList<TaskEvent> feed = new ArrayList<>();
 
-  private final Map<UUID, List<Long>> feedPositions = new HashMap<>();
-  private long lastPosition;
+  private long feedBase;
+
+  /** A task's events, oldest first, with their feed positions. */
+  private static final class Trail {
+    final List<TaskEvent> events = new ArrayList<>(4);
+    long[] positions = new long[4];
+
+    void add(TaskEvent e, long position) {
+      if (events.size() == positions.length) {
+        positions = java.util.Arrays.copyOf(positions, positions.length * 2);
+      }
+      positions[events.size()] = position;
+      events.add(e);
+    }
+  }
+
   private final Map<UUID, Set<UUID>> childrenOf = new HashMap<>();
   private final NavigableSet<Task> queued = new TreeSet<>(CLAIM_ORDER);
   private final NavigableSet<Task> scheduled = new TreeSet<>(DUE_ORDER);
@@ -156,6 +171,18 @@ public final class InMemoryTaskStore implements TaskStore {
       }
       record(u.event());
       return Optional.of(next);
+    }
+  }
+
+  /** The updates in order under one hold of the lock, each its own compare-and-set. */
+  @Override
+  public List<Optional<Task>> updateAll(List<TaskUpdate> updates) {
+    synchronized (lock) {
+      List<Optional<Task>> results = new ArrayList<>(updates.size());
+      for (TaskUpdate u : updates) {
+        results.add(update(u));
+      }
+      return results;
     }
   }
 
@@ -334,7 +361,8 @@ public final class InMemoryTaskStore implements TaskStore {
   @Override
   public List<TaskEvent> events(UUID taskId) {
     synchronized (lock) {
-      return List.copyOf(events.getOrDefault(taskId, List.of()));
+      Trail trail = trails.get(taskId);
+      return trail == null ? List.of() : List.copyOf(trail.events);
     }
   }
 
@@ -343,16 +371,19 @@ public final class InMemoryTaskStore implements TaskStore {
     long after = q.after() == null ? 0 : position(q.after());
     synchronized (lock) {
       List<FeedEntry> entries = new ArrayList<>();
-      for (Map.Entry<Long, TaskEvent> e : feed.tailMap(after, false).entrySet()) {
+      for (long p = Math.max(after, feedBase) + 1; p <= lastPosition(); p++) {
         if (entries.size() == q.limit()) {
           break;
         }
-        TaskEvent event = e.getValue();
+        TaskEvent event = feed.get((int) (p - feedBase - 1));
+        if (event == null) {
+          continue; // purged
+        }
         Task t = tasks.get(event.taskId());
         if ((q.taskId() == null || q.taskId().equals(event.taskId()))
             && (q.rootId() == null || (t != null && q.rootId().equals(t.rootId())))
             && (q.owner() == null || (t != null && q.owner().equals(t.owner())))) {
-          entries.add(new FeedEntry(Long.toString(e.getKey()), event));
+          entries.add(new FeedEntry(Long.toString(p), event));
         }
       }
       String last =
@@ -376,7 +407,7 @@ public final class InMemoryTaskStore implements TaskStore {
   @Override
   public String feedHead() {
     synchronized (lock) {
-      return Long.toString(lastPosition);
+      return Long.toString(lastPosition());
     }
   }
 
@@ -490,9 +521,12 @@ public final class InMemoryTaskStore implements TaskStore {
             idempotencyKeys.remove(key);
           }
           attempts.remove(t.id());
-          events.remove(t.id());
-          feedPositions.getOrDefault(t.id(), List.of()).forEach(feed::remove);
-          feedPositions.remove(t.id());
+          Trail trail = trails.remove(t.id());
+          if (trail != null) {
+            for (int i = 0; i < trail.events.size(); i++) {
+              feed.set((int) (trail.positions[i] - feedBase - 1), null);
+            }
+          }
           childrenOf.remove(t.id());
           for (UUID parent : t.parentIds()) {
             Set<UUID> siblings = childrenOf.get(parent);
@@ -501,6 +535,7 @@ public final class InMemoryTaskStore implements TaskStore {
             }
           }
         }
+        dropPurgedHead();
       }
       purged += batch.size();
     } while (batch.size() == batchSize);
@@ -564,10 +599,25 @@ public final class InMemoryTaskStore implements TaskStore {
 
   /** Keeps an event in its task's trail and in the feed (under the lock). */
   private void record(TaskEvent e) {
-    events.computeIfAbsent(e.taskId(), k -> new ArrayList<>()).add(e);
-    long position = ++lastPosition;
-    feed.put(position, e);
-    feedPositions.computeIfAbsent(e.taskId(), k -> new ArrayList<>()).add(position);
+    feed.add(e);
+    trails.computeIfAbsent(e.taskId(), k -> new Trail()).add(e, lastPosition());
+  }
+
+  /** The position of the newest event recorded (under the lock). */
+  private long lastPosition() {
+    return feedBase + feed.size();
+  }
+
+  /** Drops the purged events that lead the feed once they are most of it (under the lock). */
+  private void dropPurgedHead() {
+    int leading = 0;
+    while (leading < feed.size() && feed.get(leading) == null) {
+      leading++;
+    }
+    if (leading > 0 && leading >= feed.size() / 2) {
+      feed.subList(0, leading).clear();
+      feedBase += leading;
+    }
   }
 
   private void replace(Task previous, Task next) {
