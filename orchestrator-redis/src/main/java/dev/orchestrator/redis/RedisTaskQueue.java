@@ -94,8 +94,11 @@ public final class RedisTaskQueue implements TaskQueue {
   private final Condition changed = lock.newCondition();
   private long signals;
 
-  /** Set when Redis may have lost ids: claim from the store until it has no more. */
-  private volatile boolean catchingUp;
+  /**
+   * When Redis may have lost ids, the time that was noticed: polls claim from the store first until
+   * the store's best QUEUED tasks are ones queued since (or it has none left); null otherwise.
+   */
+  private volatile Instant catchingUpFrom;
 
   /** The marker this queue last saw; another one means Redis lost the queue since. */
   private volatile String epoch;
@@ -145,9 +148,15 @@ public final class RedisTaskQueue implements TaskQueue {
         members.put(member(t), -(double) t.priority());
       }
       try {
-        jedis.zadd(readyKey, members);
+        try {
+          jedis.zadd(readyKey, members);
+        } catch (JedisException stale) {
+          // a restarted Redis leaves the pool's idle connections dead: once more on a fresh one
+          connection.discardIdle();
+          jedis.zadd(readyKey, members);
+        }
         if (outage.succeeded()) {
-          catchingUp = true;
+          startCatchingUp();
         }
       } catch (JedisException e) {
         outage.failed(e);
@@ -179,14 +188,20 @@ public final class RedisTaskQueue implements TaskQueue {
     blockedOn.add(wakeKey);
     try {
       while (true) {
-        List<Task> claimed = new ArrayList<>(claim(claimer, popNow(max)));
-        if (catchingUp && claimed.size() < max) {
-          int wanted = max - claimed.size();
-          List<Task> fromStore = claimer.claimNext(wanted);
-          if (fromStore.size() < wanted) {
-            catchingUp = false;
+        List<Task> claimed = new ArrayList<>();
+        Instant from = catchingUpFrom;
+        if (from != null) {
+          // the ids Redis lost are among the store's best QUEUED tasks: those go first, so that a
+          // busy Redis never keeps them waiting for the reconciler
+          List<Task> fromStore = claimer.claimNext(max);
+          if (fromStore.size() < max
+              || fromStore.stream().allMatch(t -> t.runAt() != null && !t.runAt().isBefore(from))) {
+            catchingUpFrom = null;
           }
           claimed.addAll(fromStore);
+        }
+        if (claimed.size() < max) {
+          claimed.addAll(claim(claimer, popNow(max - claimed.size())));
         }
         long remaining = deadline - System.nanoTime();
         // a whole millisecond at least: BZPOPMIN's timeout 0 would mean forever
@@ -226,13 +241,19 @@ public final class RedisTaskQueue implements TaskQueue {
     String seen = (String) reply.get(0);
     if (recovered || !seen.equals(epoch)) {
       epoch = seen;
-      catchingUp = true;
+      startCatchingUp();
     }
     Map<String, Double> members = new LinkedHashMap<>();
     for (int i = 1; i + 1 < reply.size(); i += 2) {
       members.put((String) reply.get(i), Double.valueOf((String) reply.get(i + 1)));
     }
     return members;
+  }
+
+  private void startCatchingUp() {
+    if (catchingUpFrom == null) {
+      catchingUpFrom = Instant.now();
+    }
   }
 
   /** Claims popped ids; when the claim fails, puts them back for another node. */
