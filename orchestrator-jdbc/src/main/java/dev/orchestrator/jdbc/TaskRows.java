@@ -41,17 +41,20 @@ final class TaskRows {
   /** A column and the SQL type its text value is cast to. */
   record Column(String name, String type) {}
 
-  /** Every column of the tasks table, in the order of {@link #values(Task)}. */
+  /**
+   * Every column of a task (its spec's, then its state's), in the order of {@link #values(Task)}:
+   * {@link #SPEC_COLUMNS}, then {@link #CHANGING_COLUMNS}, then the version.
+   */
   static final List<Column> TASK_COLUMNS =
       columns(
-          "id uuid, name text, type text, prompt text, model text, options jsonb, status text,"
-              + " priority int, attempt int, max_attempts int, run_at timestamptz,"
-              + " timeout_ms bigint, retry_policy jsonb, created_at timestamptz,"
-              + " updated_at timestamptz, started_at timestamptz, finished_at timestamptz,"
-              + " output text, error_kind text, error_message text, parent_ids uuid[],"
+          "id uuid, name text, type text, prompt text, model text, options jsonb,"
+              + " timeout_ms bigint, retry_policy jsonb, created_at timestamptz, parent_ids uuid[],"
               + " root_id uuid, idempotency_key text, owner text, labels jsonb,"
-              + " input_tokens bigint, output_tokens bigint, cost numeric, version bigint,"
-              + " lease_owner text, lease_expires_at timestamptz");
+              + " status text, priority int, attempt int, max_attempts int, run_at timestamptz,"
+              + " updated_at timestamptz, started_at timestamptz, finished_at timestamptz,"
+              + " output text, error_kind text, error_message text, input_tokens bigint,"
+              + " output_tokens bigint, cost numeric, lease_owner text,"
+              + " lease_expires_at timestamptz, version bigint");
 
   /** The columns of a task's spec ({@code task_specs}): written once, at submit. */
   static final List<Column> SPEC_COLUMNS =
@@ -124,40 +127,27 @@ final class TaskRows {
 
   /** The text of each column of {@link #TASK_COLUMNS}. */
   static String[] values(Task t) {
-    TaskError error = t.error();
-    return new String[] {
+    String[] spec = {
       t.id().toString(),
       t.name(),
       t.type(),
       t.prompt(),
       t.model(),
       optionsJson(t.options()),
-      t.status().name(),
-      Integer.toString(t.priority()),
-      Integer.toString(t.attempt()),
-      Integer.toString(t.maxAttempts()),
-      text(t.runAt()),
       t.timeout() == null ? null : Long.toString(t.timeout().toMillis()),
       retryJson(t.retryPolicy()),
       text(t.createdAt()),
-      text(t.updatedAt()),
-      text(t.startedAt()),
-      text(t.finishedAt()),
-      t.output(),
-      error == null ? null : error.kind().name(),
-      error == null ? null : error.message(),
       t.parentIds().stream().map(UUID::toString).collect(Collectors.joining(",", "{", "}")),
       t.rootId().toString(),
       t.idempotencyKey(),
       t.owner(),
-      json(t.labels()),
-      Long.toString(t.usage().inputTokens()),
-      Long.toString(t.usage().outputTokens()),
-      t.usage().cost().toPlainString(),
-      Long.toString(t.version()),
-      t.leaseOwner(),
-      text(t.leaseExpiresAt())
+      json(t.labels())
     };
+    String[] changing = changingValues(t);
+    String[] all = Arrays.copyOf(spec, spec.length + changing.length + 1);
+    System.arraycopy(changing, 0, all, spec.length, changing.length);
+    all[all.length - 1] = Long.toString(t.version());
+    return all;
   }
 
   /** The text of each of {@link #CHANGING_COLUMNS}: all a status change sends. */

@@ -297,7 +297,8 @@ public final class Chaos {
                 kills,
                 postgresRestartBegin,
                 postgresRestartEnd));
-    boolean ok = report(r, check, submitter, drained, submitSeconds, drainedAt);
+    diagnose(r, check, submitter, drained, submitSeconds, drainedAt);
+    boolean ok = verdict(r);
     System.out.printf("chaos: %.1f s in all%n", (System.nanoTime() - began) / 1e9);
     return ok;
   }
@@ -556,19 +557,6 @@ public final class Chaos {
         options.tasks(),
         backlog == Integer.MAX_VALUE ? "?" : Integer.toString(backlog),
         submitter.waitingCancels());
-  }
-
-  /** Prints the timeline, the diagnostics and the CHAOS line; true when every invariant held. */
-  private boolean report(
-      ChaosCheck.Result r,
-      ChaosCheck check,
-      ChaosSubmitter submitter,
-      boolean drained,
-      double submitSeconds,
-      double drainedAt)
-      throws Exception {
-    diagnose(r, check, submitter, drained, submitSeconds, drainedAt);
-    return verdict(r);
   }
 
   /** What the run did and saw, beyond the verdict: evidence for whoever reads a failure. */
