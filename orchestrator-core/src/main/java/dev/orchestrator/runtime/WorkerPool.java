@@ -247,11 +247,13 @@ final class WorkerPool {
         return;
       }
       CompletableFuture<?> ending;
+      // at most so many endings wait for their write; beyond, the worker waits with its result
+      endingsInFlight.acquireUninterruptibly();
       try {
         run.bind(Thread.currentThread());
-        // at most so many endings wait for their write; beyond, the worker waits with its result
-        endingsInFlight.acquireUninterruptibly();
         ending = runner.run(run);
+      } catch (RuntimeException | Error e) {
+        ending = CompletableFuture.failedFuture(e); // the worker goes on with the next task
       } finally {
         Thread.interrupted(); // a stop that came late must not reach the next task
         finished.increment();
@@ -303,7 +305,10 @@ final class WorkerPool {
     for (UUID id : lost) {
       TaskRun run = running.get(id);
       if (run != null && run.stop(StopReason.LEASE_LOST)) {
-        log.warn("lost the lease of task {}; its attempt was stopped", id);
+        log.warn(
+            "task {} is no longer RUNNING under this node (cancelled, or its lease was lost); its"
+                + " attempt was stopped",
+            id);
       }
     }
   }
