@@ -108,6 +108,16 @@ public final class SchemaMigrator {
    * @return the versions this call applied (empty when the schema was up to date)
    */
   public List<Integer> migrate() {
+    return migrateTo(Integer.MAX_VALUE);
+  }
+
+  /**
+   * Applies every script not yet applied up to and including {@code version}, in one transaction
+   * under the advisory lock (to move a database one version at a time, or test an upgrade).
+   *
+   * @return the versions this call applied
+   */
+  public List<Integer> migrateTo(int version) {
     return jdbc.inTransaction(
         c -> {
           Jdbc.query(c, LOCK, rs -> null, prefix);
@@ -119,14 +129,17 @@ public final class SchemaMigrator {
           }
           List<Integer> done = new ArrayList<>();
           for (String script : SCRIPTS) {
-            int version = versionOf(script);
+            int scriptVersion = versionOf(script);
+            if (scriptVersion > version) {
+              break;
+            }
             String sql = load(script);
             long checksum = checksum(sql);
-            Long recorded = applied.get(version);
+            Long recorded = applied.get(scriptVersion);
             if (recorded == null) {
               execute(c, render(sql));
-              Jdbc.update(c, render(RECORD), version, script, checksum);
-              done.add(version);
+              Jdbc.update(c, render(RECORD), scriptVersion, script, checksum);
+              done.add(scriptVersion);
             } else if (recorded != checksum) {
               log.warn("{} was changed after it was applied; not applied again", script);
             }
