@@ -48,11 +48,13 @@ import redis.clients.jedis.exceptions.JedisException;
  * can share a channel.
  *
  * <p>Publishing to Redis never blocks the publisher: one thread sends what is queued, pipelined,
- * and pings the subscription after 2 s with nothing to send, so a quiet subscription stays within
- * the client's blocking socket timeout and a dead one is noticed. Pub/sub delivers at most once:
- * while Redis is down, other nodes miss this node's events (they learn of a cancel at their next
- * heartbeat, and awaited tasks through the store), the outage is logged once, and the listener
- * resubscribes with a growing backoff.
+ * and after 2 s with nothing to send publishes a bare keep-alive on the channel, so a quiet
+ * subscription stays within the client's blocking socket timeout and a dead one is noticed. (Not a
+ * PING on the subscription: Jedis 8's pub/sub {@code ping()} sends before it expects the reply, and
+ * a fast PONG then breaks the subscription.) Pub/sub delivers at most once: while Redis is down,
+ * other nodes miss this node's events (they learn of a cancel at their next heartbeat, and awaited
+ * tasks through the store), the outage is logged once, and the listener resubscribes with a growing
+ * backoff.
  */
 public final class RedisEventBus implements EventBus {
   private static final Logger log = LoggerFactory.getLogger(RedisEventBus.class);
@@ -166,7 +168,7 @@ public final class RedisEventBus implements EventBus {
       try {
         String first = outbox.poll(Connecting.MAX_BLOCK_MILLIS, TimeUnit.MILLISECONDS);
         if (first == null) {
-          ping(); // keeps a quiet subscription within its socket timeout, and tests it
+          keepAlive(); // keeps a quiet subscription within its socket timeout, and tests it
           continue;
         }
         batch.add(first);
@@ -221,13 +223,14 @@ public final class RedisEventBus implements EventBus {
     }
   }
 
-  private void ping() {
+  /** Publishes this bus's source alone: every subscription hears it, and every bus ignores it. */
+  private void keepAlive() {
     JedisPubSub s = subscription;
     if (s != null && s.isSubscribed()) {
       try {
-        s.ping();
+        jedis.publish(channel, source);
       } catch (JedisException e) {
-        // the listener fails on the same connection and resubscribes
+        // the listener fails on the same outage and resubscribes
       }
     }
   }
@@ -256,6 +259,9 @@ public final class RedisEventBus implements EventBus {
 
     @Override
     public void onMessage(String from, String message) {
+      if (message.length() == source.length()) {
+        return; // a bus keeping its subscription alive
+      }
       if (message.startsWith(source)) {
         return; // this node's own event, delivered when it was published
       }
