@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import redis.clients.jedis.UnifiedJedis;
@@ -98,7 +99,7 @@ public final class RedisTaskQueue implements TaskQueue {
    * When Redis may have lost ids, the time that was noticed: polls claim from the store first until
    * the store's best QUEUED tasks are ones queued since (or it has none left); null otherwise.
    */
-  private volatile Instant catchingUpFrom;
+  private final AtomicReference<Instant> catchingUpFrom = new AtomicReference<>();
 
   /** The marker this queue last saw; another one means Redis lost the queue since. */
   private volatile String epoch;
@@ -189,14 +190,14 @@ public final class RedisTaskQueue implements TaskQueue {
     try {
       while (true) {
         List<Task> claimed = new ArrayList<>();
-        Instant from = catchingUpFrom;
+        Instant from = catchingUpFrom.get();
         if (from != null) {
           // the ids Redis lost are among the store's best QUEUED tasks: those go first, so that a
           // busy Redis never keeps them waiting for the reconciler
           List<Task> fromStore = claimer.claimNext(max);
           if (fromStore.size() < max
               || fromStore.stream().allMatch(t -> t.runAt() != null && !t.runAt().isBefore(from))) {
-            catchingUpFrom = null;
+            catchingUpFrom.compareAndSet(from, null); // not a loss noticed since, by another poll
           }
           claimed.addAll(fromStore);
         }
@@ -251,9 +252,7 @@ public final class RedisTaskQueue implements TaskQueue {
   }
 
   private void startCatchingUp() {
-    if (catchingUpFrom == null) {
-      catchingUpFrom = Instant.now();
-    }
+    catchingUpFrom.compareAndSet(null, Instant.now());
   }
 
   /** Claims popped ids; when the claim fails, puts them back for another node. */
