@@ -99,13 +99,22 @@ public final class Transitioner {
    * What follows applied changes: their events reach the bus and metrics, QUEUED tasks the queue
    * (in one offer), SCHEDULED ones wake the scheduler, PENDING ones are checked for release, and
    * the PENDING children of tasks that ended are released or cancelled (in one store read).
+   *
+   * <p>An attempt's ending that lost its compare-and-set may find its task QUEUED with no hint in
+   * the queue: a claim that a database crash lost (claims commit without waiting for the flush), or
+   * a reaper that moved it on. Those tasks are offered again (one store read, only when an ending
+   * lost), so they wait for a worker, not for the reconciler.
    */
   public void carryOut(List<TaskUpdate> updates, List<Optional<Task>> results) {
     List<Task> queued = new ArrayList<>();
     List<UUID> ended = new ArrayList<>();
+    List<UUID> lostEndings = new ArrayList<>();
     for (int i = 0; i < updates.size(); i++) {
       Optional<Task> stored = results.get(i);
       if (stored.isEmpty()) {
+        if (updates.get(i).expected().status() == TaskStatus.RUNNING) {
+          lostEndings.add(updates.get(i).expected().id());
+        }
         continue;
       }
       Task task = stored.get();
@@ -120,6 +129,10 @@ public final class Transitioner {
     }
     offer(queued);
     releaseChildren(ended);
+    if (!lostEndings.isEmpty()) {
+      offer(
+          store.getAll(lostEndings).stream().filter(t -> t.status() == TaskStatus.QUEUED).toList());
+    }
   }
 
   /**

@@ -15,12 +15,14 @@ import dev.orchestrator.metrics.MetricsRecorder;
 import dev.orchestrator.retry.RetryPolicy;
 import dev.orchestrator.spi.Lease;
 import dev.orchestrator.spi.ManualClock;
+import dev.orchestrator.spi.TaskQueue;
 import dev.orchestrator.spi.TaskUpdate;
 import dev.orchestrator.testing.DelegatingTaskStore;
 import dev.orchestrator.testing.TestTasks;
 import dev.orchestrator.testing.Waits;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -119,5 +121,59 @@ class GroupCommitTest {
             null,
             "ok");
     return new TaskUpdate(running, done, record, "done");
+  }
+
+  /**
+   * An ending that lost its compare-and-set to a change that left the task QUEUED without telling
+   * the queue (a claim a database crash forgot, or a reaper whose offer was lost) offers the task
+   * again, so it waits for a worker, not for the reconciler.
+   */
+  @Test
+  void anEndingThatLostToATaskLeftQueuedOffersItAgain() {
+    InMemoryTaskStore store = new InMemoryTaskStore();
+    List<Task> offered = new CopyOnWriteArrayList<>();
+    TaskQueue queue =
+        new TaskQueue() {
+          @Override
+          public void offer(Collection<Task> tasks) {
+            offered.addAll(tasks);
+          }
+
+          @Override
+          public List<Task> poll(Claimer claimer, int max, Duration maxWait) {
+            return List.of();
+          }
+
+          @Override
+          public void wakeUp() {}
+        };
+    ManualClock clock = new ManualClock(T0);
+    Transitioner transitioner =
+        new Transitioner(
+            store, queue, new InMemoryEventBus(), clock, MetricsRecorder.NOOP, RetryPolicy.DEFAULT);
+    Task queued = store.insert(List.of(TestTasks.queued())).get(0);
+    Task running = store.claim(List.of(queued.id()), new Lease("n", T0, T0.plusSeconds(60))).get(0);
+    Task requeued =
+        store
+            .update(
+                new TaskUpdate(
+                    running,
+                    running.toBuilder().status(TaskStatus.QUEUED).noLease().build(),
+                    null,
+                    "moved on elsewhere"))
+            .orElseThrow();
+
+    List<Optional<Task>> results =
+        transitioner.applyAll(
+            List.of(
+                new TaskUpdate(
+                    running,
+                    running.toBuilder().status(TaskStatus.COMPLETED).output("late").build(),
+                    null,
+                    "attempt 1 succeeded")));
+
+    assertEquals(List.of(Optional.empty()), results, "the late ending lost");
+    assertEquals(List.of(requeued.id()), offered.stream().map(Task::id).toList());
+    assertEquals(TaskStatus.QUEUED, offered.get(0).status());
   }
 }

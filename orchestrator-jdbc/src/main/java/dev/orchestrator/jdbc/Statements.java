@@ -93,11 +93,11 @@ final class Statements {
       SELECT id FROM updated""";
 
   /**
-   * Claims the candidates (a SELECT ... FOR UPDATE SKIP LOCKED, {@code %s}) with their events in
-   * one statement. Its commit does not wait for the WAL flush ({@code synchronous_commit} off for
-   * this transaction only): a claim lost in a server crash only puts the task back to QUEUED, and
-   * the worker's later completion, a compare-and-set on the claimed version, then loses. Any
-   * durable write after it (the completion) flushes the claim with it.
+   * Claims the candidates (a locking SELECT, {@code %s}) with their events in one statement. Its
+   * commit does not wait for the WAL flush ({@code synchronous_commit} off for this transaction
+   * only): a claim lost in a server crash only puts the task back to QUEUED, and the worker's later
+   * completion, a compare-and-set on the claimed version, then loses. Any durable write after it
+   * (the completion) flushes the claim with it.
    */
   private static final String CLAIM =
       """
@@ -122,10 +122,16 @@ final class Statements {
   private static final String NEXT_CANDIDATES =
       "SELECT id FROM ${prefix}queued_in_claim_order(?) AS c(id)";
 
+  /**
+   * The given ids still QUEUED, locked in id order, waiting for a lock rather than skipping it: a
+   * hint popped from the queue is its task's only one, and a row can be locked without being
+   * changed (a racing statement whose re-check found it no longer in the state it sought keeps the
+   * lock until it commits), so skipping would drop a hint that the reconciler alone finds again.
+   */
   private static final String GIVEN_CANDIDATES =
       """
       SELECT id FROM ${prefix}tasks WHERE id = ANY(?) AND status = 'QUEUED'
-         FOR UPDATE SKIP LOCKED""";
+       ORDER BY id FOR NO KEY UPDATE""";
 
   private static final String PROMOTE_DUE =
       """

@@ -15,8 +15,10 @@
  *       edges in four tables; every status change is one compare-and-set statement that also writes
  *       the event and the attempt record; {@code updateAll} (the group commit of attempt endings)
  *       sends those statements as one pipelined batch in one transaction, taking rows in id order
- *       so racing writers cannot deadlock; claims and promotions use {@code FOR UPDATE SKIP
- *       LOCKED}; lineage is a recursive CTE; {@code purgeTerminal} keeps the tables small.
+ *       so racing writers cannot deadlock; claiming the best tasks and promoting due ones skip
+ *       locked rows ({@code SKIP LOCKED}), while claiming the ids a queue handed out waits for
+ *       their locks, in id order too, so no hint is dropped; lineage is a recursive CTE; {@code
+ *       purgeTerminal} keeps the tables small.
  *   <li>{@link dev.orchestrator.jdbc.PostgresWorkSource}: workers claim straight from the table,
  *       woken by LISTEN/NOTIFY (the store notifies in the statement that queues a task), polling
  *       only while the listener's connection is lost.

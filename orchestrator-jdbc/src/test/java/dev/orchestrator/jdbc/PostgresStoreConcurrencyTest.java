@@ -1,6 +1,7 @@
 package dev.orchestrator.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orchestrator.Task;
@@ -10,7 +11,14 @@ import dev.orchestrator.lifecycle.AttemptOutcome;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.spi.Lease;
 import dev.orchestrator.spi.TaskUpdate;
+import dev.orchestrator.testing.Waits;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -144,6 +152,96 @@ class PostgresStoreConcurrencyTest {
     assertEquals(keys, idsByKey.size());
     idsByKey.forEach((key, ids) -> assertEquals(1, ids.size(), "one task for " + key));
     assertEquals(Map.of(TaskStatus.QUEUED, (long) keys), store.countByStatus());
+  }
+
+  /**
+   * A statement that locks a row and leaves it unchanged (a racing promotion or compare-and-set
+   * whose re-check found the row no longer in the state it sought keeps that lock until it commits)
+   * must not make the claim of a popped id skip it: the popped id was its only hint.
+   */
+  @Test
+  void aQueuedIdLockedByAnotherTransactionIsClaimedOnceTheLockGoes() throws Exception {
+    Task task = store.insert(List.of(TestTasks.queued("locked").build())).get(0);
+    ExecutorService claimer = Executors.newSingleThreadExecutor();
+    try (Connection holder = stores.dataSource().getConnection()) {
+      holder.setAutoCommit(false);
+      try (PreparedStatement lock =
+          holder.prepareStatement(
+              "SELECT id FROM " + store.tablePrefix() + "tasks WHERE id = ? FOR NO KEY UPDATE")) {
+        lock.setObject(1, task.id());
+        lock.executeQuery().close();
+      }
+      Future<List<Task>> claim =
+          claimer.submit(
+              () -> {
+                Instant now = Instant.now();
+                return store.claim(List.of(task.id()), new Lease("node", now, now.plusSeconds(60)));
+              });
+      Waits.until(
+          "the claim waits for the row lock",
+          Duration.ofSeconds(10),
+          () -> lockWaiters(holder) > 0 || claim.isDone());
+      assertFalse(claim.isDone(), "the claim did not skip the locked row");
+      holder.commit();
+      List<Task> claimed = claim.get(10, TimeUnit.SECONDS);
+      assertEquals(List.of(task.id()), claimed.stream().map(Task::id).toList());
+      assertEquals(TaskStatus.RUNNING, store.get(task.id()).orElseThrow().status());
+    } finally {
+      claimer.shutdownNow();
+    }
+  }
+
+  /**
+   * Nodes promote due tasks all at once while one of them claims, by id, each batch it promoted (as
+   * a queue hands the ids out): every promoted task is claimed, none is left QUEUED.
+   */
+  @Test
+  void tasksPromotedWhileOtherNodesPromoteAreClaimedByTheirIds() throws Exception {
+    int tasks = 3000;
+    Instant past = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MICROS);
+    List<Task> batch = new ArrayList<>();
+    for (int i = 0; i < tasks; i++) {
+      batch.add(
+          TestTasks.queued("due " + i)
+              .status(TaskStatus.SCHEDULED)
+              .runAt(past.plusNanos(i * 1000L))
+              .build());
+    }
+    store.insert(batch);
+    Set<UUID> promoted = ConcurrentHashMap.newKeySet();
+    Set<UUID> claimed = ConcurrentHashMap.newKeySet();
+    run(
+        THREADS,
+        node -> {
+          List<Task> due;
+          do {
+            Instant now = Instant.now();
+            due = store.promoteDue(now, 20);
+            List<UUID> ids = due.stream().map(Task::id).toList();
+            promoted.addAll(ids);
+            for (Task t : store.claim(ids, new Lease(node, now, now.plusSeconds(60)))) {
+              claimed.add(t.id());
+            }
+          } while (!due.isEmpty());
+        });
+    assertEquals(tasks, promoted.size());
+    assertEquals(Map.of(TaskStatus.RUNNING, (long) tasks), store.countByStatus());
+    assertEquals(tasks, claimed.size(), "every promoted task claimed by the ids promoted");
+  }
+
+  /** Sessions of this database waiting for a lock, other than the holder's. */
+  private static int lockWaiters(Connection holder) {
+    try (Connection c = stores.dataSource().getConnection();
+        PreparedStatement q =
+            c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity"
+                    + " WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        ResultSet rs = q.executeQuery()) {
+      rs.next();
+      return rs.getInt(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Runs the body on {@code threads} threads named node-0.., started together. */

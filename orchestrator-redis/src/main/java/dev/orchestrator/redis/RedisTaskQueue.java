@@ -49,7 +49,9 @@ import redis.clients.jedis.util.KeyValue;
  * new, restarted or flushed Redis). A node that sees an epoch other than the last it saw (every
  * node, after a flush) claims straight from the store ({@link Claimer#claimNext}) until it has
  * caught up, so tasks queued before are not left for the reconciler. When a claim fails in the
- * store, the ids it popped are put back.
+ * store, the ids it popped are put back, and the node catches up as well once the store answers: a
+ * database that crashed may have lost claims (they commit without waiting for the flush) whose ids
+ * were popped already.
  *
  * <p><b>Redis down.</b> Polls claim straight from the store, at most every {@link
  * Builder#fallbackPollInterval} unless an offer on this node wakes them, and try Redis again after
@@ -255,7 +257,10 @@ public final class RedisTaskQueue implements TaskQueue {
     catchingUpFrom.compareAndSet(null, Instant.now());
   }
 
-  /** Claims popped ids; when the claim fails, puts them back for another node. */
+  /**
+   * Claims popped ids; when the claim fails, puts them back for another node and catches up from
+   * the store once it answers.
+   */
   private List<Task> claim(Claimer claimer, Map<String, Double> members) {
     if (members.isEmpty()) {
       return List.of();
@@ -267,6 +272,9 @@ public final class RedisTaskQueue implements TaskQueue {
     try {
       return claimer.claim(ids);
     } catch (RuntimeException e) {
+      // the store is in trouble: a database that crashed may have lost claims that committed
+      // without waiting for the flush, leaving tasks QUEUED whose ids were popped already
+      startCatchingUp();
       try {
         jedis.zadd(readyKey, members);
       } catch (JedisException lost) {
