@@ -26,6 +26,7 @@ import dev.orchestrator.spi.EventBus;
 import dev.orchestrator.spi.HandlerResult;
 import dev.orchestrator.spi.LlmClient;
 import dev.orchestrator.spi.RateLimiter;
+import dev.orchestrator.spi.Route;
 import dev.orchestrator.spi.TaskHandler;
 import dev.orchestrator.spi.TaskListener;
 import dev.orchestrator.spi.TaskQueue;
@@ -104,7 +105,9 @@ public final class Orchestrator implements AutoCloseable {
         new Transitioner(b.store, b.queue, b.bus, b.clock, b.metrics, settings.defaultRetry());
     Map<String, TaskHandler> handlers = new HashMap<>(b.handlers);
     handlers.putIfAbsent(Task.LLM_TYPE, Orchestrator::callLlm);
-    this.factory = new TaskFactory(b.limits, b.templates, handlers.keySet(), settings);
+    Set<String> submittable = new java.util.HashSet<>(handlers.keySet());
+    submittable.addAll(b.remoteTypes);
+    this.factory = new TaskFactory(b.limits, b.templates, submittable, settings);
     this.templates =
         java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(b.templates));
     this.node =
@@ -643,6 +646,9 @@ public final class Orchestrator implements AutoCloseable {
     private Duration retention;
     private Limits limits = Limits.DEFAULT;
     private final Map<String, TaskHandler> handlers = new HashMap<>();
+    private Set<String> queues = Set.of(Task.DEFAULT_QUEUE);
+    private Set<String> taskTypes;
+    private Set<String> remoteTypes = Set.of();
     private final Map<String, String> templates = new HashMap<>();
     private final List<TaskListener> listeners = new ArrayList<>();
     private RuntimeSettings settings;
@@ -806,6 +812,49 @@ public final class Orchestrator implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The named queues this node claims from; default only {@link Task#DEFAULT_QUEUE}. A task
+     * submitted to another queue ({@link TaskSpec.Builder#queue}) waits for a node that serves it.
+     */
+    public Builder queues(String... names) {
+      queues = names("queues", names);
+      return this;
+    }
+
+    /**
+     * The task types this node claims, each of which it has a handler for; default every type it
+     * has a handler for ({@code "llm"} included: the built-in LLM call). A service that only
+     * verifies names {@code "verify"} here and never claims an LLM task.
+     */
+    public Builder taskTypes(String... types) {
+      taskTypes = names("taskTypes", types);
+      return this;
+    }
+
+    /**
+     * Types this node submits but has no handler for, because other nodes run them. Submitting any
+     * other type without a handler is refused ({@code UNKNOWN_TYPE}), so a typo never waits
+     * forever.
+     */
+    public Builder remoteTypes(String... types) {
+      remoteTypes = names("remoteTypes", types);
+      return this;
+    }
+
+    private static Set<String> names(String what, String... names) {
+      Set<String> set = new LinkedHashSet<>();
+      for (String n : Objects.requireNonNull(names, what)) {
+        if (n == null || n.isBlank()) {
+          throw new IllegalArgumentException(what + " must not hold a null or blank name");
+        }
+        set.add(n);
+      }
+      if (set.isEmpty()) {
+        throw new IllegalArgumentException(what + " needs at least one name");
+      }
+      return Set.copyOf(set);
+    }
+
     /** Registers a named prompt template with {@code {{variables}}}. */
     public Builder template(String name, String text) {
       templates.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(text, "text"));
@@ -868,6 +917,13 @@ public final class Orchestrator implements AutoCloseable {
       Objects.requireNonNull(classifier, "classifier");
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(defaultRetry, "defaultRetryPolicy");
+      Set<String> handled = new java.util.HashSet<>(handlers.keySet());
+      handled.add(Task.LLM_TYPE);
+      if (taskTypes != null && !handled.containsAll(taskTypes)) {
+        Set<String> missing = new java.util.TreeSet<>(taskTypes);
+        missing.removeAll(handled);
+        throw new IllegalArgumentException("taskTypes without a handler: " + missing);
+      }
       settings =
           new RuntimeSettings(
               nodeId != null ? nodeId : defaultNodeId(),
@@ -884,7 +940,8 @@ public final class Orchestrator implements AutoCloseable {
               defaultMaxAttempts,
               defaultRetry,
               batchSize,
-              retention);
+              retention,
+              new Route(queues, taskTypes != null ? taskTypes : handled));
       return new Orchestrator(this);
     }
 

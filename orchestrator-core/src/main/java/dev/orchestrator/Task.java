@@ -15,6 +15,8 @@ import java.util.UUID;
  * @param id time-ordered identifier
  * @param name human name, also how continuations' templates refer to a parent
  * @param type the handler that runs it; {@link #LLM_TYPE} for a plain LLM call
+ * @param queue the named queue it waits in ({@link #DEFAULT_QUEUE} unless the spec names one): only
+ *     nodes serving that queue claim it
  * @param prompt the prompt (for a continuation: a template rendered when it runs)
  * @param model the model to call, or null for the client's default
  * @param options options of the LLM call
@@ -45,6 +47,7 @@ public record Task(
     UUID id,
     String name,
     String type,
+    String queue,
     String prompt,
     String model,
     CallOptions options,
@@ -74,6 +77,9 @@ public record Task(
   /** The type of a task that is one LLM call with its prompt. */
   public static final String LLM_TYPE = "llm";
 
+  /** Queue of tasks submitted without one, and the one queue a node serves unless told others. */
+  public static final String DEFAULT_QUEUE = "default";
+
   /** Owner of tasks submitted without one. */
   public static final String DEFAULT_OWNER = "default";
 
@@ -82,6 +88,7 @@ public record Task(
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(owner, "owner");
+    queue = queue == null ? DEFAULT_QUEUE : queue;
     options = options == null ? CallOptions.DEFAULT : options;
     parentIds = parentIds == null ? List.of() : List.copyOf(parentIds);
     labels = labels == null ? Map.of() : Map.copyOf(labels);
@@ -106,6 +113,7 @@ public record Task(
     private UUID id;
     private String name;
     private String type;
+    private String queue;
     private String prompt;
     private String model;
     private CallOptions options;
@@ -138,6 +146,7 @@ public record Task(
       id = t.id;
       name = t.name;
       type = t.type;
+      queue = t.queue;
       prompt = t.prompt;
       model = t.model;
       options = t.options;
@@ -177,6 +186,11 @@ public record Task(
 
     public Builder type(String v) {
       type = v;
+      return this;
+    }
+
+    public Builder queue(String v) {
+      queue = v;
       return this;
     }
 
@@ -317,6 +331,7 @@ public record Task(
           id,
           name,
           type,
+          queue,
           prompt,
           model,
           options,

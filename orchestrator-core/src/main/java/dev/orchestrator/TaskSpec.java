@@ -23,6 +23,7 @@ import java.util.UUID;
 public record TaskSpec(
     String name,
     String type,
+    String queue,
     String prompt,
     String template,
     Map<String, String> variables,
@@ -64,6 +65,7 @@ public record TaskSpec(
   public static final class Builder {
     private String name;
     private String type;
+    private String queue;
     private String prompt;
     private String template;
     private Map<String, String> variables = Map.of();
@@ -89,6 +91,16 @@ public record TaskSpec(
     /** The handler type; default {@link Task#LLM_TYPE}. */
     public Builder type(String value) {
       type = value;
+      return this;
+    }
+
+    /**
+     * The named queue the task waits in; default {@link Task#DEFAULT_QUEUE}. Only nodes that serve
+     * the queue claim it (see {@code Orchestrator.Builder.queues}), so work that needs a GPU or a
+     * quota of its own can run on nodes of its own.
+     */
+    public Builder queue(String value) {
+      queue = value;
       return this;
     }
 
@@ -210,6 +222,7 @@ public record TaskSpec(
       return new TaskSpec(
           name,
           type,
+          queue,
           prompt,
           template,
           variables,

@@ -13,6 +13,7 @@ import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.lifecycle.Transitions;
 import dev.orchestrator.spi.Lease;
+import dev.orchestrator.spi.Route;
 import dev.orchestrator.spi.TaskStore;
 import dev.orchestrator.spi.TaskUpdate;
 import java.time.Instant;
@@ -76,7 +77,10 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   private final Map<UUID, Set<UUID>> childrenOf = new HashMap<>();
-  private final NavigableSet<Task> queued = new TreeSet<>(CLAIM_ORDER);
+
+  /** QUEUED tasks by lane, each lane in claim order. */
+  private final Map<Lane, NavigableSet<Task>> queued = new HashMap<>();
+
   private final NavigableSet<Task> scheduled = new TreeSet<>(DUE_ORDER);
   private final Set<UUID> running = new HashSet<>();
 
@@ -212,13 +216,38 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
-  public List<Task> claimNext(int limit, Lease lease) {
+  public List<Task> claimNext(int limit, Lease lease, Route route) {
     synchronized (lock) {
+      List<NavigableSet<Task>> lanes = new ArrayList<>();
+      for (String q : route.queues()) {
+        for (String type : route.types()) {
+          NavigableSet<Task> lane = queued.get(new Lane(q, type));
+          if (lane != null) {
+            lanes.add(lane);
+          }
+        }
+      }
       List<Task> claimed = new ArrayList<>();
-      while (claimed.size() < limit && !queued.isEmpty()) {
-        claimed.add(claimOne(queued.first(), lease));
+      while (claimed.size() < limit) {
+        Task best = null;
+        for (NavigableSet<Task> lane : lanes) {
+          if (!lane.isEmpty() && (best == null || CLAIM_ORDER.compare(lane.first(), best) < 0)) {
+            best = lane.first();
+          }
+        }
+        if (best == null) {
+          break;
+        }
+        claimed.add(claimOne(best, lease));
       }
       return claimed;
+    }
+  }
+
+  /** Where a QUEUED task waits: its queue and type. */
+  private record Lane(String queue, String type) {
+    static Lane of(Task t) {
+      return new Lane(t.queue(), t.type());
     }
   }
 
@@ -630,7 +659,13 @@ public final class InMemoryTaskStore implements TaskStore {
     if (previous != null) {
       countOf[previous.status().ordinal()]--;
       switch (previous.status()) {
-        case QUEUED -> queued.remove(previous);
+        case QUEUED -> {
+          NavigableSet<Task> lane = queued.get(Lane.of(previous));
+          lane.remove(previous);
+          if (lane.isEmpty()) {
+            queued.remove(Lane.of(previous));
+          }
+        }
         case SCHEDULED -> scheduled.remove(previous);
         case RUNNING -> running.remove(previous.id());
         default -> {}
@@ -638,7 +673,8 @@ public final class InMemoryTaskStore implements TaskStore {
     }
     countOf[next.status().ordinal()]++;
     switch (next.status()) {
-      case QUEUED -> queued.add(next);
+      case QUEUED ->
+          queued.computeIfAbsent(Lane.of(next), l -> new TreeSet<>(CLAIM_ORDER)).add(next);
       case SCHEDULED -> scheduled.add(next);
       case RUNNING -> running.add(next.id());
       default -> {}

@@ -1,6 +1,7 @@
 package dev.orchestrator.runtime;
 
 import dev.orchestrator.retry.RetryPolicy;
+import dev.orchestrator.spi.Route;
 import java.time.Duration;
 
 /**
@@ -21,6 +22,7 @@ import java.time.Duration;
  * @param defaultRetry backoff of tasks that set none
  * @param batchSize most rows one promotion, reaping, reconciling or purging step handles
  * @param retention how long terminal tasks are kept, or null to keep them all
+ * @param route the queues and task types this node claims
  */
 public record RuntimeSettings(
     String nodeId,
@@ -37,4 +39,5 @@ public record RuntimeSettings(
     int defaultMaxAttempts,
     RetryPolicy defaultRetry,
     int batchSize,
-    Duration retention) {}
+    Duration retention,
+    Route route) {}

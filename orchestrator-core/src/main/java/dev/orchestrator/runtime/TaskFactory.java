@@ -62,8 +62,13 @@ public final class TaskFactory {
     text("type", type, true);
     if (!types.contains(type)) {
       throw new InvalidTaskException(
-          Problem.UNKNOWN_TYPE, "no handler registered for type '" + type + "'");
+          Problem.UNKNOWN_TYPE,
+          "no handler registered for type '"
+              + type
+              + "' (declare it with remoteTypes if other nodes run it)");
     }
+    String queue = spec.queue() == null ? Task.DEFAULT_QUEUE : spec.queue();
+    text("queue", queue, true);
     text("name", spec.name(), false);
     text("model", spec.model(), false);
     text("idempotencyKey", spec.idempotencyKey(), false);
@@ -112,6 +117,7 @@ public final class TaskFactory {
         .id(id)
         .name(spec.name())
         .type(type)
+        .queue(queue)
         .prompt(prompt)
         .model(spec.model())
         .options(spec.options())

@@ -5,6 +5,7 @@ import dev.orchestrator.TaskStatus;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.runtime.TaskRun.StopReason;
 import dev.orchestrator.spi.Lease;
+import dev.orchestrator.spi.Route;
 import dev.orchestrator.spi.TaskQueue;
 import dev.orchestrator.spi.TaskStore;
 import java.lang.reflect.Method;
@@ -131,13 +132,18 @@ final class WorkerPool {
   private final TaskQueue.Claimer claimer =
       new TaskQueue.Claimer() {
         @Override
+        public Route route() {
+          return settings.route();
+        }
+
+        @Override
         public List<Task> claim(Collection<UUID> ids) {
           return announceClaimed(store.claim(ids, lease()));
         }
 
         @Override
         public List<Task> claimNext(int max) {
-          return announceClaimed(store.claimNext(max, lease()));
+          return announceClaimed(store.claimNext(max, lease(), settings.route()));
         }
       };
 

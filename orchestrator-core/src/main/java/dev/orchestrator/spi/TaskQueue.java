@@ -30,12 +30,21 @@ public interface TaskQueue extends AutoCloseable {
   @Override
   default void close() {}
 
-  /** The claims a queue may make, bound to the polling node's lease. */
+  /**
+   * The claims a queue may make, bound to the polling node's lease and route. A queue hands a
+   * claimer only ids of tasks its route serves (it keeps ids per lane: queue name and type).
+   */
   interface Claimer {
+    /** The lanes this claimer serves: the only ones a poll may take ids from. */
+    Route route();
+
     /** Claims these ids if they are still QUEUED. */
     List<Task> claim(Collection<java.util.UUID> ids);
 
-    /** Claims the best QUEUED tasks straight from the store (for queues that are the store). */
+    /**
+     * Claims the best QUEUED tasks of the route straight from the store (for queues that are the
+     * store).
+     */
     List<Task> claimNext(int max);
   }
 }

@@ -72,10 +72,12 @@ public interface TaskStore extends AutoCloseable {
   List<Task> claim(Collection<UUID> ids, Lease lease);
 
   /**
-   * Claims up to {@code limit} QUEUED tasks, highest priority first, then earliest runAt, then
-   * oldest. Safe with many nodes claiming at once: no task is claimed twice for one attempt.
+   * Claims up to {@code limit} QUEUED tasks that the route serves (in one of its queues, of one of
+   * its types), highest priority first, then earliest runAt, then oldest. Tasks of other lanes are
+   * not looked at, however many wait. Safe with many nodes claiming at once: no task is claimed
+   * twice for one attempt.
    */
-  List<Task> claimNext(int limit, Lease lease);
+  List<Task> claimNext(int limit, Lease lease, Route route);
 
   /**
    * Extends the lease of the owner's RUNNING tasks among {@code ids} to {@code expiresAt} in one

@@ -1,5 +1,6 @@
 package dev.orchestrator.runtime;
 
+import static dev.orchestrator.testing.TestTasks.ROUTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.orchestrator.Task;
@@ -35,7 +36,7 @@ class EventSequencerTest {
   private List<TaskEvent> history() {
     Task t = store.insert(List.of(TestTasks.queued())).get(0);
     Instant now = TestTasks.T0;
-    Task running = store.claimNext(1, new Lease("a", now, now.plusSeconds(30))).get(0);
+    Task running = store.claimNext(1, new Lease("a", now, now.plusSeconds(30)), ROUTE).get(0);
     Task retry =
         store
             .update(
@@ -51,7 +52,8 @@ class EventSequencerTest {
                     "retry"))
             .orElseThrow();
     store.promoteDue(now.plusSeconds(1), 10);
-    Task again = store.claimNext(1, new Lease("b", now.plusSeconds(2), now.plusSeconds(30))).get(0);
+    Task again =
+        store.claimNext(1, new Lease("b", now.plusSeconds(2), now.plusSeconds(30)), ROUTE).get(0);
     store
         .update(
             new TaskUpdate(

@@ -1,5 +1,6 @@
 package dev.orchestrator.runtime;
 
+import static dev.orchestrator.testing.TestTasks.ROUTE;
 import static dev.orchestrator.testing.TestTasks.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -76,7 +77,7 @@ class GroupCommitTest {
       tasks.add(TestTasks.queued());
     }
     memory.insert(tasks);
-    List<Task> running = memory.claimNext(11, new Lease("n", T0, T0.plusSeconds(30)));
+    List<Task> running = memory.claimNext(11, new Lease("n", T0, T0.plusSeconds(30)), ROUTE);
     ExecutorService workers = Executors.newFixedThreadPool(11);
     List<Future<Optional<Task>>> results = new ArrayList<>();
     results.add(workers.submit(() -> commits.apply(completion(running.get(0)))));

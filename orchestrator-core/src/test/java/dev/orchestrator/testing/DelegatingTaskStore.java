@@ -62,8 +62,8 @@ public class DelegatingTaskStore implements TaskStore {
   }
 
   @Override
-  public List<Task> claimNext(int n, Lease l) {
-    return call(() -> delegate.claimNext(n, l));
+  public List<Task> claimNext(int n, Lease l, dev.orchestrator.spi.Route route) {
+    return call(() -> delegate.claimNext(n, l, route));
   }
 
   @Override

@@ -161,6 +161,76 @@ public abstract class OrchestratorContract {
     assertEquals(AttemptOutcome.SUCCEEDED, attempts.get(1).outcome());
   }
 
+  // ---- routing ----
+
+  @Test
+  void eachNodeClaimsOnlyTheTypesAndQueuesItServes() throws Exception {
+    start(
+        builder()
+            .nodeId("llm-node")
+            .remoteTypes("verify")
+            .handler("unused", ctx -> HandlerResult.of("x"))
+            .taskTypes(Task.LLM_TYPE));
+    Orchestrator verifier =
+        builder()
+            .nodeId("verify-node")
+            .handler("verify", ctx -> HandlerResult.of("ok"))
+            .taskTypes("verify")
+            .build()
+            .start();
+    Orchestrator gpu = null;
+    try {
+      List<TaskSpec> specs = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        specs.add(TaskSpec.prompt("p" + i).build());
+        specs.add(TaskSpec.builder().type("verify").prompt("v" + i).build());
+      }
+      Task onGpu = orchestrator.submit(TaskSpec.prompt("render").queue("gpu").build());
+      List<Task> tasks = orchestrator.submitAll(specs);
+      for (Task t : tasks) {
+        assertEquals(TaskStatus.COMPLETED, done(t.id()).status());
+        String expected = t.type().equals("verify") ? "verify-node" : "llm-node";
+        for (Attempt a : orchestrator.attempts(t.id())) {
+          assertEquals(expected, a.worker(), t.type() + " task run on its own node");
+        }
+      }
+      assertEquals(
+          TaskStatus.QUEUED,
+          orchestrator.get(onGpu.id()).orElseThrow().status(),
+          "no node serves the gpu queue yet");
+      gpu = builder().nodeId("gpu-node").queues("gpu").build().start();
+      assertEquals(TaskStatus.COMPLETED, done(onGpu.id()).status());
+      assertEquals("gpu-node", orchestrator.attempts(onGpu.id()).get(0).worker());
+    } finally {
+      verifier.close();
+      if (gpu != null) {
+        gpu.close();
+      }
+    }
+  }
+
+  @Test
+  void aTypeWithoutAHandlerIsRefusedUnlessDeclaredRemote() {
+    start(builder());
+    InvalidTaskException e =
+        assertThrows(
+            InvalidTaskException.class,
+            () -> orchestrator.submit(TaskSpec.builder().type("verify").prompt("x").build()));
+    assertEquals(Problem.UNKNOWN_TYPE, e.problem());
+    assertThrows(
+        InvalidTaskException.class,
+        () -> orchestrator.submit(TaskSpec.prompt("x").queue(" ").build()),
+        "a blank queue name");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> builder().taskTypes("verify").build(),
+        "a node cannot serve a type it has no handler for");
+    orchestrator.close();
+    start(builder().remoteTypes("verify"));
+    Task t = orchestrator.submit(TaskSpec.builder().type("verify").prompt("x").build());
+    assertEquals(TaskStatus.QUEUED, orchestrator.get(t.id()).orElseThrow().status());
+  }
+
   // ---- events ----
 
   @Test
@@ -235,9 +305,10 @@ public abstract class OrchestratorContract {
     TaskStore slowClaims =
         new DelegatingTaskStore(store) {
           @Override
-          public List<Task> claimNext(int limit, dev.orchestrator.spi.Lease lease) {
+          public List<Task> claimNext(
+              int limit, dev.orchestrator.spi.Lease lease, dev.orchestrator.spi.Route route) {
             spin(Duration.ofMillis(5));
-            return super.claimNext(limit, lease);
+            return super.claimNext(limit, lease, route);
           }
 
           @Override

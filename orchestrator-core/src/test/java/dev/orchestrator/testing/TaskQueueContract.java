@@ -1,5 +1,6 @@
 package dev.orchestrator.testing;
 
+import static dev.orchestrator.testing.TestTasks.ROUTE;
 import static dev.orchestrator.testing.TestTasks.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.orchestrator.Task;
 import dev.orchestrator.TaskStatus;
 import dev.orchestrator.spi.Lease;
+import dev.orchestrator.spi.Route;
 import dev.orchestrator.spi.TaskQueue;
 import dev.orchestrator.spi.TaskStore;
 import dev.orchestrator.spi.TaskUpdate;
@@ -59,7 +61,16 @@ public abstract class TaskQueueContract {
   }
 
   private TaskQueue.Claimer claimer(String node) {
+    return claimer(node, ROUTE);
+  }
+
+  private TaskQueue.Claimer claimer(String node, Route route) {
     return new TaskQueue.Claimer() {
+      @Override
+      public Route route() {
+        return route;
+      }
+
       @Override
       public List<Task> claim(Collection<UUID> ids) {
         return store.claim(ids, lease(node));
@@ -67,7 +78,7 @@ public abstract class TaskQueueContract {
 
       @Override
       public List<Task> claimNext(int max) {
-        return store.claimNext(max, lease(node));
+        return store.claimNext(max, lease(node), route);
       }
     };
   }
@@ -99,6 +110,51 @@ public abstract class TaskQueueContract {
     assertEquals(List.of(t.id()), got.stream().map(Task::id).toList());
     assertEquals(TaskStatus.RUNNING, got.get(0).status());
     assertEquals("a", got.get(0).leaseOwner());
+  }
+
+  @Test
+  void aPollTakesOnlyTheLanesOfItsRoute() throws Exception {
+    Task llm = TestTasks.queued();
+    Task verify = TestTasks.builder(TaskStatus.QUEUED).type("verify").priority(-5).build();
+    Task gpu = TestTasks.builder(TaskStatus.QUEUED).queue("gpu").priority(9).build();
+    submit(List.of(llm, verify, gpu));
+    Route verifier = Route.of("verify");
+    List<Task> got = new ArrayList<>();
+    long deadline = System.nanoTime() + LONG.toNanos();
+    while (got.isEmpty() && System.nanoTime() < deadline) {
+      got.addAll(queue.poll(claimer("v", verifier), 5, Duration.ofMillis(200)));
+    }
+    assertEquals(List.of(verify.id()), got.stream().map(Task::id).toList());
+    assertEquals(List.of(llm.id()), drain(1, "a").stream().map(Task::id).toList());
+    assertEquals(
+        List.of(), queue.poll(claimer("a"), 5, Duration.ofMillis(100)), "the gpu task is not ours");
+    Route gpuRoute = new Route(Set.of("gpu"), Set.of(Task.LLM_TYPE));
+    got.clear();
+    while (got.isEmpty() && System.nanoTime() < deadline) {
+      got.addAll(queue.poll(claimer("g", gpuRoute), 5, Duration.ofMillis(200)));
+    }
+    assertEquals(List.of(gpu.id()), got.stream().map(Task::id).toList());
+  }
+
+  @Test
+  void aPollAcrossLanesTakesTheBestFirst() throws Exception {
+    List<Task> tasks = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      tasks.add(
+          TestTasks.builder(TaskStatus.QUEUED)
+              .type(i % 3 == 0 ? "a" : i % 3 == 1 ? "b" : "c")
+              .priority(i)
+              .build());
+    }
+    submit(tasks);
+    Route route = new Route(Set.of(Task.DEFAULT_QUEUE), Set.of("a", "b", "c"));
+    List<Task> got = new ArrayList<>();
+    long deadline = System.nanoTime() + LONG.toNanos();
+    while (got.size() < 4 && System.nanoTime() < deadline) {
+      got.addAll(queue.poll(claimer("n", route), 4 - got.size(), Duration.ofMillis(200)));
+    }
+    assertEquals(
+        List.of(11, 10, 9, 8), got.stream().map(Task::priority).sorted((x, y) -> y - x).toList());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.orchestrator.testing;
 
+import static dev.orchestrator.testing.TestTasks.ROUTE;
 import static dev.orchestrator.testing.TestTasks.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,6 +23,7 @@ import dev.orchestrator.lifecycle.AttemptOutcome;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.retry.RetryPolicy;
 import dev.orchestrator.spi.Lease;
+import dev.orchestrator.spi.Route;
 import dev.orchestrator.spi.TaskStore;
 import dev.orchestrator.spi.TaskUpdate;
 import java.math.BigDecimal;
@@ -246,7 +248,7 @@ public abstract class TaskStoreContract {
   @Test
   void finishingWritesTaskAttemptAndEventTogether() {
     insert(TestTasks.queued());
-    Task running = store.claimNext(1, lease("node-a", T0)).get(0);
+    Task running = store.claimNext(1, lease("node-a", T0), ROUTE).get(0);
     Instant end = T0.plusMillis(1500);
     Usage usage = new Usage(12, 34, new BigDecimal("0.00012345"));
     Task done =
@@ -334,9 +336,68 @@ public abstract class TaskStoreContract {
     insert(TestTasks.scheduled(T0.plusSeconds(60)));
     List<UUID> order = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      store.claimNext(1, lease("n", T0)).forEach(t -> order.add(t.id()));
+      store.claimNext(1, lease("n", T0), ROUTE).forEach(t -> order.add(t.id()));
     }
     assertEquals(List.of(high.id(), early.id(), late.id(), low.id()), order);
+  }
+
+  @Test
+  void claimNextTakesOnlyTheRoutesLanesInOneOrderAcrossThem() {
+    Task verifyHigh =
+        insert(TestTasks.builder(TaskStatus.QUEUED).type("verify").priority(5).build());
+    Task llmEarly = insert(TestTasks.builder(TaskStatus.QUEUED).runAt(T0).build());
+    Task verifyLate =
+        insert(
+            TestTasks.builder(TaskStatus.QUEUED).type("verify").runAt(T0.plusSeconds(9)).build());
+    Task gpu = insert(TestTasks.builder(TaskStatus.QUEUED).queue("gpu").priority(9).build());
+    List<Task> others = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      others.add(TestTasks.builder(TaskStatus.QUEUED).type("embed").priority(9).build());
+    }
+    store.insert(others);
+
+    Route route = new Route(Set.of(Task.DEFAULT_QUEUE), Set.of(Task.LLM_TYPE, "verify"));
+    List<UUID> order = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      store.claimNext(1, lease("n", T0), route).forEach(t -> order.add(t.id()));
+    }
+    assertEquals(List.of(verifyHigh.id(), llmEarly.id(), verifyLate.id()), order);
+    assertEquals(
+        List.of(gpu.id()),
+        store.claimNext(5, lease("g", T0), new Route(Set.of("gpu"), Set.of(Task.LLM_TYPE))).stream()
+            .map(Task::id)
+            .toList());
+    assertEquals(List.of(), store.claimNext(5, lease("n", T0), route), "other lanes untouched");
+    assertEquals(30, store.claimNext(50, lease("e", T0), Route.of("embed")).size());
+  }
+
+  @Test
+  void aBatchClaimAcrossLanesTakesTheBestOfAllOfThem() {
+    List<Task> batch = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      batch.add(
+          TestTasks.builder(TaskStatus.QUEUED)
+              .type(i % 2 == 0 ? "a" : "b")
+              .queue(i % 4 < 2 ? Task.DEFAULT_QUEUE : "q2")
+              .priority(i % 5)
+              .runAt(T0.plusMillis(i))
+              .build());
+    }
+    List<Task> stored = store.insert(batch);
+    Route route = new Route(Set.of(Task.DEFAULT_QUEUE, "q2"), Set.of("a", "b"));
+    List<UUID> expected =
+        stored.stream()
+            .sorted(
+                java.util.Comparator.comparingInt(Task::priority)
+                    .reversed()
+                    .thenComparing(Task::runAt)
+                    .thenComparing(Task::id))
+            .limit(15)
+            .map(Task::id)
+            .toList();
+    List<UUID> claimed = store.claimNext(15, lease("n", T0), route).stream().map(Task::id).toList();
+    assertEquals(Set.copyOf(expected), Set.copyOf(claimed));
+    assertEquals(15, claimed.size());
   }
 
   @Test
@@ -362,7 +423,7 @@ public abstract class TaskStoreContract {
   void aClaimWhoseNowLagsBehindTheTaskStartsItNoEarlierThanItsLastChange() {
     Task t = insert(TestTasks.queued()); // created and last changed at T0
     Instant lagging = T0.minusMillis(250); // a claimer's "now" taken before the insert
-    Task claimed = store.claimNext(1, lease("node-a", lagging)).get(0);
+    Task claimed = store.claimNext(1, lease("node-a", lagging), ROUTE).get(0);
     assertEquals(T0, claimed.startedAt());
     assertEquals(T0, claimed.updatedAt());
     TaskEvent event = store.events(t.id()).get(1);
@@ -376,7 +437,7 @@ public abstract class TaskStoreContract {
   @Test
   void everyEventCarriesTheVersionTheTaskReachedWithIt() {
     Task t = insert(TestTasks.queued());
-    Task running = store.claimNext(1, lease("a", T0.plusSeconds(1))).get(0);
+    Task running = store.claimNext(1, lease("a", T0.plusSeconds(1)), ROUTE).get(0);
     store.appendEvent(
         new TaskEvent(
             t.id(),
@@ -403,7 +464,7 @@ public abstract class TaskStoreContract {
   @Test
   void anUpdateWhoseClockLagsNeverMovesTheTaskBackInTime() {
     insert(TestTasks.queued());
-    Task running = store.claimNext(1, lease("a", T0.plusSeconds(5))).get(0);
+    Task running = store.claimNext(1, lease("a", T0.plusSeconds(5)), ROUTE).get(0);
     Instant lagging = T0.plusSeconds(4); // another node's clock, a second behind
     Task done =
         running.toBuilder()
@@ -450,7 +511,7 @@ public abstract class TaskStoreContract {
                       return null;
                     }
                   } else {
-                    got = store.claimNext(7, lease(node, T0));
+                    got = store.claimNext(7, lease(node, T0), ROUTE);
                     if (got.isEmpty()) {
                       if (claims.get() >= tasks) {
                         return null;
@@ -481,8 +542,8 @@ public abstract class TaskStoreContract {
     insert(TestTasks.queued());
     insert(TestTasks.queued());
     insert(TestTasks.queued());
-    List<Task> mine = store.claimNext(2, lease("a", T0));
-    Task theirs = store.claimNext(1, lease("b", T0)).get(0);
+    List<Task> mine = store.claimNext(2, lease("a", T0), ROUTE);
+    Task theirs = store.claimNext(1, lease("b", T0), ROUTE).get(0);
     Task cancelled =
         store
             .update(
@@ -508,8 +569,8 @@ public abstract class TaskStoreContract {
   void expiredLeasesAreOnlyRunningTasksPastTheirLease() {
     insert(TestTasks.queued());
     insert(TestTasks.queued());
-    Task old = store.claimNext(1, new Lease("a", T0, T0.plusSeconds(10))).get(0);
-    store.claimNext(1, new Lease("b", T0, T0.plusSeconds(100)));
+    Task old = store.claimNext(1, new Lease("a", T0, T0.plusSeconds(10)), ROUTE).get(0);
+    store.claimNext(1, new Lease("b", T0, T0.plusSeconds(100)), ROUTE);
     assertEquals(List.of(), store.expiredLeases(T0.plusSeconds(5), 10));
     List<Task> expired = store.expiredLeases(T0.plusSeconds(50), 10);
     assertEquals(List.of(old.id()), expired.stream().map(Task::id).toList());
@@ -685,7 +746,7 @@ public abstract class TaskStoreContract {
     for (int i = 0; i < 5; i++) {
       insert(TestTasks.builder(TaskStatus.QUEUED).idempotencyKey("old-" + i).build());
     }
-    for (Task running : store.claimNext(5, lease("a", T0))) {
+    for (Task running : store.claimNext(5, lease("a", T0), ROUTE)) {
       Instant end = T0.plusSeconds(1);
       Attempt rec =
           new Attempt(
@@ -908,7 +969,7 @@ public abstract class TaskStoreContract {
                   for (Task t : store.insert(batch)) {
                     ids.add(t.id());
                   }
-                  store.claimNext(5, lease("w", T0.plusSeconds(1)));
+                  store.claimNext(5, lease("w", T0.plusSeconds(1)), ROUTE);
                 }
                 return ids;
               }));
@@ -937,7 +998,7 @@ public abstract class TaskStoreContract {
   @Test
   void lateResultAttachesToATimedOutAttempt() {
     insert(TestTasks.queued());
-    Task running = store.claimNext(1, lease("a", T0)).get(0);
+    Task running = store.claimNext(1, lease("a", T0), ROUTE).get(0);
     Instant end = T0.plusSeconds(1);
     Attempt timedOut =
         Attempt.ended(
@@ -974,7 +1035,7 @@ public abstract class TaskStoreContract {
   @Test
   void lateResultAttachesOnlyToACancelledAttempt() {
     insert(TestTasks.queued());
-    Task running = store.claimNext(1, lease("a", T0)).get(0);
+    Task running = store.claimNext(1, lease("a", T0), ROUTE).get(0);
     Instant end = T0.plusSeconds(2);
     Attempt cancelledRecord =
         new Attempt(
@@ -1040,7 +1101,7 @@ public abstract class TaskStoreContract {
     insert(TestTasks.queued());
     insert(TestTasks.builder(TaskStatus.QUEUED).owner("acme").build());
     insert(TestTasks.scheduled(T0.plusSeconds(9)));
-    for (Task running : store.claimNext(2, lease("a", T0))) {
+    for (Task running : store.claimNext(2, lease("a", T0), ROUTE)) {
       Usage u = new Usage(100, 10, new BigDecimal("0.5"));
       Attempt rec =
           new Attempt(

@@ -16,6 +16,10 @@ public final class TestTasks {
   /** A fixed time, truncated to microseconds as SQL timestamps store it. */
   public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
+  /** The route of a node that runs LLM tasks from the default queue: what the tests' tasks are. */
+  public static final dev.orchestrator.spi.Route ROUTE =
+      dev.orchestrator.spi.Route.of(Task.LLM_TYPE);
+
   private TestTasks() {}
 
   public static Task.Builder builder(TaskStatus status) {

@@ -17,12 +17,14 @@ import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.lifecycle.Transitions;
 import dev.orchestrator.spi.Lease;
+import dev.orchestrator.spi.Route;
 import dev.orchestrator.spi.TaskStore;
 import dev.orchestrator.spi.TaskUpdate;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -320,28 +322,31 @@ public final class PostgresTaskStore implements TaskStore {
     if (ids.isEmpty()) {
       return List.of();
     }
-    return claim(sql.claimGiven, ids.toArray(UUID[]::new), lease);
+    return claim(sql.claimGiven, lease, (Object) ids.toArray(UUID[]::new));
   }
 
   @Override
-  public List<Task> claimNext(int limit, Lease lease) {
+  public List<Task> claimNext(int limit, Lease lease, Route route) {
     if (limit <= 0) {
       return List.of();
     }
-    return claim(sql.claimNext, limit, lease);
+    return claim(
+        sql.claimNext,
+        lease,
+        limit,
+        route.queues().toArray(String[]::new),
+        route.types().toArray(String[]::new));
   }
 
-  private List<Task> claim(String statement, Object candidates, Lease lease) {
+  /** Claims the candidates the statement selects with these parameters. */
+  private List<Task> claim(String statement, Lease lease, Object... candidates) {
     TaskRows.check("lease owner", lease.owner(), 0);
-    List<Task> claimed =
-        jdbc.query(
-            statement,
-            TaskRows::task,
-            candidates,
-            lease.now(),
-            lease.now(),
-            lease.owner(),
-            lease.expiresAt());
+    Object[] params = Arrays.copyOf(candidates, candidates.length + 4);
+    params[candidates.length] = lease.now();
+    params[candidates.length + 1] = lease.now();
+    params[candidates.length + 2] = lease.owner();
+    params[candidates.length + 3] = lease.expiresAt();
+    List<Task> claimed = jdbc.query(statement, TaskRows::task, params);
     vacuum.claimed(claimed.size());
     return claimed;
   }

@@ -45,7 +45,8 @@ public final class SchemaMigrator {
           "V2__text_search.sql",
           "V3__event_feed.sql",
           "V4__nodes.sql",
-          "V5__hot_row.sql");
+          "V5__hot_row.sql",
+          "V6__lanes.sql");
 
   /** The tables the migrations create, without the prefix, dependents first (see {@link #drop}). */
   static final List<String> TABLES =
@@ -53,7 +54,10 @@ public final class SchemaMigrator {
 
   /** The functions the migrations create, without the prefix, with their argument types. */
   static final List<String> FUNCTIONS =
-      List.of("queued_in_claim_order(int)", "due_in_order(timestamptz, int)");
+      List.of(
+          "queued_in_claim_order(int)",
+          "queued_in_claim_order(int, text[], text[])",
+          "due_in_order(timestamptz, int)");
 
   private static final String LOCATION = "/dev/orchestrator/jdbc/migration/";
   private static final Pattern PREFIX = Pattern.compile("([a-z_][a-z0-9_]{0,39})?");

@@ -118,9 +118,12 @@ final class Statements {
       SELECT * FROM claimed JOIN ${prefix}task_specs USING (id)
        ORDER BY priority DESC, run_at, id""";
 
-  /** The best QUEUED tasks, locked, through the index whatever the statistics (V5__hot_row.sql). */
+  /**
+   * The best QUEUED tasks of a route's lanes, locked, through the lane index whatever the
+   * statistics (V6__lanes.sql).
+   */
   private static final String NEXT_CANDIDATES =
-      "SELECT id FROM ${prefix}queued_in_claim_order(?) AS c(id)";
+      "SELECT id FROM ${prefix}queued_in_claim_order(?, ?::text[], ?::text[]) AS c(id)";
 
   /**
    * The given ids still QUEUED, locked in id order, waiting for a lock rather than skipping it: a

@@ -42,12 +42,13 @@ final class TaskRows {
   record Column(String name, String type) {}
 
   /**
-   * Every column of a task (its spec's, then its state's), in the order of {@link #values(Task)}:
-   * {@link #SPEC_COLUMNS}, then {@link #CHANGING_COLUMNS}, then the version.
+   * Every column of a task, in the order of {@link #values(Task)}: those written once at submit
+   * ({@link #SPEC_COLUMNS}, and the type and queue, which the state row holds for the claim's lane
+   * index), then {@link #CHANGING_COLUMNS}, then the version.
    */
   static final List<Column> TASK_COLUMNS =
       columns(
-          "id uuid, name text, type text, prompt text, model text, options jsonb,"
+          "id uuid, name text, type text, queue text, prompt text, model text, options jsonb,"
               + " timeout_ms bigint, retry_policy jsonb, created_at timestamptz, parent_ids uuid[],"
               + " root_id uuid, idempotency_key text, owner text, labels jsonb,"
               + " status text, priority int, attempt int, max_attempts int, run_at timestamptz,"
@@ -59,10 +60,13 @@ final class TaskRows {
   /** The columns of a task's spec ({@code task_specs}): written once, at submit. */
   static final List<Column> SPEC_COLUMNS =
       only(
-          "id name type prompt model options timeout_ms retry_policy created_at parent_ids root_id"
+          "id name prompt model options timeout_ms retry_policy created_at parent_ids root_id"
               + " idempotency_key owner labels");
 
-  /** The columns of a task's state ({@code tasks}): the id and what its lifecycle changes. */
+  /**
+   * The columns of a task's state ({@code tasks}): the id, its lane (type and queue) and what its
+   * lifecycle changes.
+   */
   static final List<Column> STATE_COLUMNS =
       TASK_COLUMNS.stream()
           .filter(c -> c.name().equals("id") || !SPEC_COLUMNS.contains(c))
@@ -127,10 +131,11 @@ final class TaskRows {
 
   /** The text of each column of {@link #TASK_COLUMNS}. */
   static String[] values(Task t) {
-    String[] spec = {
+    String[] fixed = {
       t.id().toString(),
       t.name(),
       t.type(),
+      t.queue(),
       t.prompt(),
       t.model(),
       optionsJson(t.options()),
@@ -144,8 +149,8 @@ final class TaskRows {
       json(t.labels())
     };
     String[] changing = changingValues(t);
-    String[] all = Arrays.copyOf(spec, spec.length + changing.length + 1);
-    System.arraycopy(changing, 0, all, spec.length, changing.length);
+    String[] all = Arrays.copyOf(fixed, fixed.length + changing.length + 1);
+    System.arraycopy(changing, 0, all, fixed.length, changing.length);
     all[all.length - 1] = Long.toString(t.version());
     return all;
   }
@@ -235,6 +240,7 @@ final class TaskRows {
   static void checkStorable(Task t, int index) {
     check("name", t.name(), index);
     check("type", t.type(), index);
+    check("queue", t.queue(), index);
     check("prompt", t.prompt(), index);
     check("model", t.model(), index);
     check("options.systemPrompt", t.options().systemPrompt(), index);
@@ -296,6 +302,7 @@ final class TaskRows {
         .id(rs.getObject("id", UUID.class))
         .name(rs.getString("name"))
         .type(rs.getString("type"))
+        .queue(rs.getString("queue"))
         .prompt(rs.getString("prompt"))
         .model(rs.getString("model"))
         .options(options(rs.getString("options")))

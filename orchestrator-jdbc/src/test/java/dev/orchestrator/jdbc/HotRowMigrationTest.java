@@ -1,5 +1,6 @@
 package dev.orchestrator.jdbc;
 
+import static dev.orchestrator.jdbc.TestTasks.ROUTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,8 +18,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A database written by the schema before V5 (one row per task) upgrades in place: every task keeps
- * every field, and reads, searches, claims and the feed work on the moved rows.
+ * A database written by the schema before V5 (one row per task) upgrades in place through V5 (the
+ * split of the spec off the hot row) and V6 (the type back on it, with the queue, for the lane
+ * index): every task keeps every field, and reads, searches, claims and the feed work on the moved
+ * rows.
  */
 class HotRowMigrationTest {
   private HikariDataSource dataSource;
@@ -76,13 +79,14 @@ class HotRowMigrationTest {
     insertV4(done, "COMPLETED", "the summary", null);
     insertV4(queued, "QUEUED", null, done);
 
-    assertEquals(List.of(5), new SchemaMigrator(dataSource, prefix).migrate());
+    assertEquals(List.of(5, 6), new SchemaMigrator(dataSource, prefix).migrate());
     PostgresTaskStore store =
         PostgresTaskStore.builder().dataSource(dataSource).tablePrefix(prefix).build();
 
     Task t = store.get(done).orElseThrow();
     assertEquals("weekly report", t.name());
     assertEquals("llm", t.type());
+    assertEquals(Task.DEFAULT_QUEUE, t.queue());
     assertEquals("Summarise the week", t.prompt());
     assertEquals("gpt-x", t.model());
     assertEquals(0.5, t.options().temperature());
@@ -108,7 +112,7 @@ class HotRowMigrationTest {
     assertEquals(2, store.query(TaskQuery.builder().root(done).build()).items().size());
 
     Instant now = Instant.now();
-    List<Task> claimed = store.claimNext(10, new Lease("n", now, now.plusSeconds(30)));
+    List<Task> claimed = store.claimNext(10, new Lease("n", now, now.plusSeconds(30)), ROUTE);
     assertEquals(List.of(queued), claimed.stream().map(Task::id).toList());
     assertEquals("Summarise the week", claimed.get(0).prompt());
     assertTrue(store.events(queued).size() >= 2, "the old events stay with the task");

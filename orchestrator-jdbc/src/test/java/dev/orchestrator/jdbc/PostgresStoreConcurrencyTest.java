@@ -1,5 +1,6 @@
 package dev.orchestrator.jdbc;
 
+import static dev.orchestrator.jdbc.TestTasks.ROUTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,7 +63,7 @@ class PostgresStoreConcurrencyTest {
           List<Task> got;
           do {
             Instant now = Instant.now();
-            got = store.claimNext(5, new Lease(node, now, now.plusSeconds(60)));
+            got = store.claimNext(5, new Lease(node, now, now.plusSeconds(60)), ROUTE);
             for (Task t : got) {
               if (claimedBy.putIfAbsent(t.id(), node) != null) {
                 duplicates.incrementAndGet();
@@ -92,7 +93,7 @@ class PostgresStoreConcurrencyTest {
     }
     store.insert(batch);
     Instant now = Instant.now();
-    List<Task> running = store.claimNext(tasks, new Lease("n", now, now.plusSeconds(60)));
+    List<Task> running = store.claimNext(tasks, new Lease("n", now, now.plusSeconds(60)), ROUTE);
     Map<UUID, AtomicInteger> wins = new ConcurrentHashMap<>();
     run(
         THREADS,

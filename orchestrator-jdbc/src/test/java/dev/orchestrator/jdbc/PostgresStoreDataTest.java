@@ -1,5 +1,6 @@
 package dev.orchestrator.jdbc;
 
+import static dev.orchestrator.jdbc.TestTasks.ROUTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -142,7 +143,7 @@ class PostgresStoreDataTest {
   @Test
   void updateWritesTaskAttemptAndEventTogether() {
     Task t = store.insert(List.of(TestTasks.queued("p").build())).get(0);
-    Task running = store.claimNext(1, lease("n1")).get(0);
+    Task running = store.claimNext(1, lease("n1"), ROUTE).get(0);
     assertEquals(1, running.attempt());
     assertEquals(t.version() + 1, running.version());
     Instant end = Instant.now();
@@ -187,11 +188,11 @@ class PostgresStoreDataTest {
   @Test
   void aSecondRecordOfOneAttemptIsRefused() {
     store.insert(List.of(TestTasks.queued("p").build()));
-    Task running = store.claimNext(1, lease("n1")).get(0);
+    Task running = store.claimNext(1, lease("n1"), ROUTE).get(0);
     Attempt record = record(running, AttemptOutcome.RETRYABLE_FAILURE);
     Task queued = running.toBuilder().status(TaskStatus.QUEUED).noLease().build();
     Task requeued = store.update(new TaskUpdate(running, queued, record, "retry")).orElseThrow();
-    Task again = store.claimNext(1, lease("n1")).get(0);
+    Task again = store.claimNext(1, lease("n1"), ROUTE).get(0);
     assertEquals(requeued.id(), again.id());
     Task failed = again.toBuilder().status(TaskStatus.FAILED).noLease().build();
     assertThrows(
@@ -208,8 +209,8 @@ class PostgresStoreDataTest {
     }
     store.insert(tasks);
     Instant now = Instant.now();
-    List<Task> mine = store.claimNext(2, new Lease("a", now, now.plusSeconds(1)));
-    List<Task> theirs = store.claimNext(5, new Lease("b", now, now.plusSeconds(1)));
+    List<Task> mine = store.claimNext(2, new Lease("a", now, now.plusSeconds(1)), ROUTE);
+    List<Task> theirs = store.claimNext(5, new Lease("b", now, now.plusSeconds(1)), ROUTE);
     assertEquals(2, mine.size());
     assertEquals(1, theirs.size());
     UUID unknown = UUID.randomUUID();
@@ -353,7 +354,7 @@ class PostgresStoreDataTest {
   @Test
   void lateResultAttachesOnlyToACancelledAttempt() {
     store.insert(List.of(TestTasks.queued("p").build()));
-    Task running = store.claimNext(1, lease("n")).get(0);
+    Task running = store.claimNext(1, lease("n"), ROUTE).get(0);
     Attempt cancelled = record(running, AttemptOutcome.CANCELLED);
     Task next = running.toBuilder().status(TaskStatus.CANCELLED).noLease().build();
     store.update(new TaskUpdate(running, next, cancelled, "cancelled")).orElseThrow();
@@ -387,7 +388,7 @@ class PostgresStoreDataTest {
     tasks.add(child);
     store.insert(tasks);
     // an hour ago: the tasks ran then, so they are old enough to purge
-    List<Task> running = store.claimNext(20, new Lease("n", past, past.plusSeconds(30)));
+    List<Task> running = store.claimNext(20, new Lease("n", past, past.plusSeconds(30)), ROUTE);
     for (Task t : running) {
       Task done =
           t.toBuilder()

@@ -1,5 +1,6 @@
 package dev.orchestrator.jdbc;
 
+import static dev.orchestrator.jdbc.TestTasks.ROUTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,13 +106,18 @@ class PostgresWorkSourceListenTest {
     TaskQueue.Claimer claimer =
         new TaskQueue.Claimer() {
           @Override
+          public dev.orchestrator.spi.Route route() {
+            return ROUTE;
+          }
+
+          @Override
           public List<Task> claim(Collection<UUID> ids) {
             return reader.claim(ids, lease());
           }
 
           @Override
           public List<Task> claimNext(int max) {
-            return reader.claimNext(max, lease());
+            return reader.claimNext(max, lease(), ROUTE);
           }
         };
     return CompletableFuture.supplyAsync(

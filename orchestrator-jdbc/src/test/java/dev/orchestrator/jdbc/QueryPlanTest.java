@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLWarning;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -30,15 +34,16 @@ class QueryPlanTest {
                     ELSE 'RUNNING' END AS status
           FROM generate_series(1, ${rows}) AS i),
       specs AS (
-        INSERT INTO ${prefix}task_specs (id, name, type, prompt, created_at, root_id, owner, labels,
+        INSERT INTO ${prefix}task_specs (id, name, prompt, created_at, root_id, owner, labels,
                                          idempotency_key)
-        SELECT id, 'task ' || i, 'llm', 'prompt number ' || i, at, id, 'owner-' || (i % 100),
+        SELECT id, 'task ' || i, 'prompt number ' || i, at, id, 'owner-' || (i % 100),
                jsonb_build_object('team', 't' || (i % 50)),
                CASE WHEN i % 10 = 0 THEN 'key-' || i END
           FROM g)
-      INSERT INTO ${prefix}tasks (id, status, priority, attempt, max_attempts, run_at, updated_at,
-                                  version, lease_owner, lease_expires_at)
-      SELECT id, status, i % 5, 1, 3, at, at, 1,
+      INSERT INTO ${prefix}tasks (id, type, queue, status, priority, attempt, max_attempts, run_at,
+                                  updated_at, version, lease_owner, lease_expires_at)
+      SELECT id, CASE WHEN i % 7 = 0 THEN 'verify' ELSE 'llm' END,
+             CASE WHEN i % 11 = 0 THEN 'gpu' ELSE 'default' END, status, i % 5, 1, 3, at, at, 1,
              CASE WHEN status = 'RUNNING' THEN 'node' END,
              CASE WHEN status = 'RUNNING' THEN now() + interval '30 s' END
         FROM g""";
@@ -80,13 +85,67 @@ class QueryPlanTest {
   @Test
   void claimsUseThePartialQueuedIndex() {
     Instant now = Instant.now();
-    assertIndexed(sql.claimNext, 10, now, now, "node", now.plusSeconds(30));
+    String[] queues = {"default"};
+    String[] types = {"llm"};
+    assertIndexed(sql.claimNext, 10, queues, types, now, now, "node", now.plusSeconds(30));
     assertIndexed(sql.claimGiven, new UUID[] {UUID.randomUUID()}, now, now, "n", now);
   }
 
   /**
-   * A fresh table (never analyzed) of 20,000 QUEUED tasks: planned as is, the claim's query sorts
-   * every queued row; the claim functions plan it with sorting off, which walks the index.
+   * The claim function's own statements (which EXPLAIN of the claim cannot show), as the server ran
+   * them, for one lane and for several: each walks the lane index, none scans the table.
+   */
+  @Test
+  void theClaimFunctionWalksTheLaneIndexForOneLaneAndForSeveral() throws Exception {
+    String oneLane = functionPlans(100, new String[] {"default"}, new String[] {"llm"});
+    assertTrue(oneLane.contains(prefix + "tasks_lane_claim_idx"), oneLane);
+    assertFalse(oneLane.contains("Seq Scan"), oneLane);
+    assertFalse(oneLane.contains("Sort"), "one lane is taken in index order:\n" + oneLane);
+    String lanes =
+        functionPlans(100, new String[] {"default", "gpu"}, new String[] {"llm", "verify"});
+    assertTrue(lanes.contains(prefix + "tasks_lane_claim_idx"), lanes);
+    assertFalse(lanes.contains("Seq Scan"), lanes);
+  }
+
+  /**
+   * The plans auto_explain logged for the statements inside {@code queued_in_claim_order}, sent to
+   * this session as notices; the claim's locks are rolled back.
+   */
+  private static String functionPlans(int n, String[] queues, String[] types) throws Exception {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try (java.sql.Statement s = c.createStatement()) {
+        s.execute("LOAD 'auto_explain'");
+        s.execute("SET LOCAL auto_explain.log_min_duration = 0");
+        s.execute("SET LOCAL auto_explain.log_nested_statements = on");
+        s.execute("SET LOCAL client_min_messages = log");
+        s.clearWarnings();
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT count(*) FROM " + prefix + "queued_in_claim_order(?, ?, ?)")) {
+        ps.setInt(1, n);
+        ps.setArray(2, c.createArrayOf("text", queues));
+        ps.setArray(3, c.createArrayOf("text", types));
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          assertEquals(n, rs.getInt(1), "the function claimed its n candidates");
+        }
+        StringBuilder plans = new StringBuilder();
+        for (SQLWarning w = ps.getWarnings(); w != null; w = w.getNextWarning()) {
+          plans.append(w.getMessage()).append('\n');
+        }
+        assertTrue(plans.indexOf("Query Text") >= 0, "auto_explain reported:\n" + plans);
+        return plans.toString();
+      } finally {
+        c.rollback();
+      }
+    }
+  }
+
+  /**
+   * A fresh table (never analyzed) of 20,000 QUEUED tasks: the claim functions plan their query
+   * with sorting off, which walks the index whatever the statistics (before the lane index, the
+   * planner's own choice here was to sort every queued row).
    */
   @Test
   void claimsWalkTheIndexOnATableThatWasNeverAnalyzed() {
@@ -98,16 +157,14 @@ class QueryPlanTest {
       jdbc.update(
           "INSERT INTO "
               + fresh
-              + "tasks (id, status, priority, attempt, max_attempts, run_at, updated_at, version)"
-              + " SELECT gen_random_uuid(), 'QUEUED', 0, 0, 3, now() + (i || ' us')::interval,"
-              + " now(), 0 FROM generate_series(1, 20000) AS i");
+              + "tasks (id, type, queue, status, priority, attempt, max_attempts, run_at,"
+              + " updated_at, version) SELECT gen_random_uuid(), 'llm', 'default', 'QUEUED', 0, 0,"
+              + " 3, now() + (i || ' us')::interval, now(), 0 FROM generate_series(1, 20000) AS i");
       String candidates =
           "EXPLAIN SELECT id FROM "
               + fresh
-              + "tasks WHERE status = 'QUEUED' ORDER BY priority DESC, run_at, id LIMIT 100"
-              + " FOR UPDATE SKIP LOCKED";
-      String asIs = String.join("\n", jdbc.query(candidates, rs -> rs.getString(1)));
-      assertTrue(asIs.contains("Sort"), "the planner's own choice sorts:\n" + asIs);
+              + "tasks WHERE status = 'QUEUED' AND queue = 'default' AND type = 'llm'"
+              + " ORDER BY priority DESC, run_at, id LIMIT 100 FOR UPDATE SKIP LOCKED";
       String sortingOff =
           jdbc.inTransaction(
               c -> {
@@ -115,7 +172,7 @@ class QueryPlanTest {
                 return String.join("\n", Jdbc.query(c, candidates, rs -> rs.getString(1)));
               });
       assertTrue(
-          sortingOff.contains("Index Scan using " + fresh + "tasks_claim_idx"),
+          sortingOff.contains("Index Scan using " + fresh + "tasks_lane_claim_idx"),
           "with sorting off:\n" + sortingOff);
       for (String function : List.of("queued_in_claim_order", "due_in_order")) {
         assertEquals(

@@ -1,5 +1,6 @@
 package dev.orchestrator.jdbc;
 
+import static dev.orchestrator.jdbc.TestTasks.ROUTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.orchestrator.Task;
@@ -45,7 +46,7 @@ class QueueVacuumTest {
     Instant now = Instant.now();
     int claimed = 0;
     while (claimed < count) {
-      claimed += store.claimNext(100, new Lease("n", now, now.plusSeconds(30))).size();
+      claimed += store.claimNext(100, new Lease("n", now, now.plusSeconds(30)), ROUTE).size();
     }
   }
 

@@ -9,6 +9,9 @@ import java.time.temporal.ChronoUnit;
 
 /** New tasks for the tests, as the orchestrator would submit them. */
 final class TestTasks {
+  /** The route of a node that runs LLM tasks from the default queue: what these tasks are. */
+  static final dev.orchestrator.spi.Route ROUTE = dev.orchestrator.spi.Route.of(Task.LLM_TYPE);
+
   private TestTasks() {}
 
   /** A QUEUED LLM task with this prompt, created now, runnable now. */

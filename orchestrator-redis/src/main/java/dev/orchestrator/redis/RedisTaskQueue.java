@@ -1,17 +1,18 @@
 package dev.orchestrator.redis;
 
 import dev.orchestrator.Task;
+import dev.orchestrator.spi.Route;
 import dev.orchestrator.spi.TaskQueue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -25,9 +26,10 @@ import redis.clients.jedis.resps.Tuple;
 import redis.clients.jedis.util.KeyValue;
 
 /**
- * The dispatch queue of a cluster with Redis: one sorted set of QUEUED task ids that every node
- * pops from, claiming each popped id in the store. A hint, never the truth: an id whose claim fails
- * is dropped, and what Redis loses the core's reconciler offers again.
+ * The dispatch queue of a cluster with Redis: a sorted set of QUEUED task ids per lane (queue name
+ * and type) that every node serving the lane pops from, claiming each popped id in the store. A
+ * hint, never the truth: an id whose claim fails is dropped, and what Redis loses the core's
+ * reconciler offers again.
  *
  * <pre>{@code
  * TaskQueue queue = RedisTaskQueue.builder().url("redis://127.0.0.1:6379").build();
@@ -35,15 +37,16 @@ import redis.clients.jedis.util.KeyValue;
  * }</pre>
  *
  * <p><b>Order.</b> The score of an id is minus its priority; ids of equal priority are ordered by
- * their member, {@code <runAt in hex microseconds><id>}, so {@code ZPOPMIN} pops the highest
+ * their member, {@code <runAt in hex microseconds><id>}, so a lane's first member is its highest
  * priority, then the earliest runAt, then the oldest (ids are time-ordered). An id offered twice is
  * one member.
  *
- * <p><b>Popping.</b> A poll pops at most {@code max} ids (the node's free worker slots, so no node
- * hoards work another could start) in one script, and, when there are none, blocks in {@code
- * BZPOPMIN} until one is offered or {@code maxWait} passes: an idle worker starts the moment a task
- * is offered, with no polling loop. The blocking pop also watches a wake-up key of its own, which
- * {@link #wakeUp} fills.
+ * <p><b>Popping.</b> A poll pops at most {@code max} ids (what the node can start soon, so no node
+ * hoards work another could start), best first across the lanes of its {@linkplain Claimer#route()
+ * route}, in one script; a lane it does not serve is never looked at. When there are none, it
+ * blocks in {@code BZPOPMIN} on its lanes until one is offered or {@code maxWait} passes: an idle
+ * worker starts the moment a task is offered, with no polling loop. The blocking pop also watches a
+ * wake-up key of its own, which {@link #wakeUp} fills.
  *
  * <p><b>Lost hints.</b> The pop script keeps a marker key holding an epoch, created when missing (a
  * new, restarted or flushed Redis). A node that sees an epoch other than the last it saw (every
@@ -69,22 +72,48 @@ public final class RedisTaskQueue implements TaskQueue {
   private static final long WAKE_KEY_TTL_MILLIS = 10_000;
 
   /**
-   * Pops up to ARGV[1] ids. The first element of the reply is the marker: the epoch of this Redis's
+   * Pops up to ARGV[1] ids from the lanes KEYS[2..], best first across them, as (member, score,
+   * lane) triples. The first element of the reply is the marker KEYS[1]: the epoch of this Redis's
    * queue, set to ARGV[2] when missing (a new, restarted or flushed Redis).
    */
   private static final LuaScript POP =
       new LuaScript(
           """
-          redis.call('SET', KEYS[2], ARGV[2], 'NX')
-          local epoch = redis.call('GET', KEYS[2])
-          local popped = redis.call('ZPOPMIN', KEYS[1], ARGV[1])
-          table.insert(popped, 1, epoch)
-          return popped
+          redis.call('SET', KEYS[1], ARGV[2], 'NX')
+          local reply = {redis.call('GET', KEYS[1])}
+          local max = tonumber(ARGV[1])
+          if #KEYS == 2 then
+            local popped = redis.call('ZPOPMIN', KEYS[2], max)
+            for i = 1, #popped, 2 do
+              table.insert(reply, popped[i])
+              table.insert(reply, popped[i + 1])
+              table.insert(reply, '0')
+            end
+            return reply
+          end
+          local candidates = {}
+          for k = 2, #KEYS do
+            local head = redis.call('ZRANGE', KEYS[k], 0, max - 1, 'WITHSCORES')
+            for i = 1, #head, 2 do
+              table.insert(candidates, {head[i], tonumber(head[i + 1]), head[i + 1], k})
+            end
+          end
+          table.sort(candidates, function(a, b)
+            if a[2] ~= b[2] then return a[2] < b[2] end
+            return a[1] < b[1]
+          end)
+          for i = 1, math.min(max, #candidates) do
+            local c = candidates[i]
+            redis.call('ZREM', KEYS[c[4]], c[1])
+            table.insert(reply, c[1])
+            table.insert(reply, c[3])
+            table.insert(reply, tostring(c[4] - 2))
+          end
+          return reply
           """);
 
   private final Connecting.Connection connection;
   private final UnifiedJedis jedis;
-  private final String readyKey;
   private final String markerKey;
   private final String wakeKeyPrefix;
   private final Duration fallbackPollInterval;
@@ -111,7 +140,6 @@ public final class RedisTaskQueue implements TaskQueue {
   private RedisTaskQueue(Builder b) {
     this.connection = b.connect();
     this.jedis = connection.jedis();
-    this.readyKey = connection.key("queue", ":ready");
     this.markerKey = connection.key("queue", ":marker");
     this.wakeKeyPrefix = connection.key("queue", ":wake:" + UUID.randomUUID() + ":");
     this.fallbackPollInterval = b.fallbackPollInterval;
@@ -146,17 +174,19 @@ public final class RedisTaskQueue implements TaskQueue {
       return;
     }
     if (outage.mayTry()) {
-      Map<String, Double> members = new HashMap<>();
+      Map<String, Map<String, Double>> byLane = new HashMap<>();
       for (Task t : tasks) {
-        members.put(member(t), -(double) t.priority());
+        byLane
+            .computeIfAbsent(laneKey(t.queue(), t.type()), k -> new HashMap<>())
+            .put(member(t), -(double) t.priority());
       }
       try {
         try {
-          jedis.zadd(readyKey, members);
+          add(byLane);
         } catch (JedisException stale) {
           // a restarted Redis leaves the pool's idle connections dead: once more on a fresh one
           connection.discardIdle();
-          jedis.zadd(readyKey, members);
+          add(byLane);
         }
         if (outage.succeeded()) {
           startCatchingUp();
@@ -166,6 +196,29 @@ public final class RedisTaskQueue implements TaskQueue {
       }
     }
     signal(); // this node's pollers that claim from the store while Redis is down
+  }
+
+  private void add(Map<String, Map<String, Double>> byLane) {
+    byLane.forEach(jedis::zadd);
+  }
+
+  /**
+   * The sorted set of a lane: {@code ready:<length of the queue name>:<queue>:<type>}, so no two
+   * (queue, type) pairs share a key whatever characters their names hold.
+   */
+  private String laneKey(String queue, String type) {
+    return connection.key("queue", ":ready:" + queue.length() + ":" + queue + ":" + type);
+  }
+
+  /** The lane keys of a route, in a fixed order. */
+  private List<String> laneKeys(Route route) {
+    List<String> keys = new ArrayList<>();
+    for (String q : new TreeSet<>(route.queues())) {
+      for (String type : new TreeSet<>(route.types())) {
+        keys.add(laneKey(q, type));
+      }
+    }
+    return keys;
   }
 
   @Override
@@ -188,6 +241,10 @@ public final class RedisTaskQueue implements TaskQueue {
   private List<Task> pollRedis(Claimer claimer, int max, long deadline, long seenWakeUps)
       throws InterruptedException {
     String wakeKey = wakeKeyPrefix + wakeKeys.incrementAndGet();
+    List<String> lanes = laneKeys(claimer.route());
+    String[] blockOn = new String[lanes.size() + 1];
+    lanes.toArray(blockOn);
+    blockOn[lanes.size()] = wakeKey;
     blockedOn.add(wakeKey);
     try {
       while (true) {
@@ -204,7 +261,7 @@ public final class RedisTaskQueue implements TaskQueue {
           claimed.addAll(fromStore);
         }
         if (claimed.size() < max) {
-          claimed.addAll(claim(claimer, popNow(max - claimed.size())));
+          claimed.addAll(claim(claimer, popNow(lanes, max - claimed.size())));
         }
         long remaining = deadline - System.nanoTime();
         // a whole millisecond at least: BZPOPMIN's timeout 0 would mean forever
@@ -217,14 +274,15 @@ public final class RedisTaskQueue implements TaskQueue {
         // in slices, so a dead connection shows within the socket timeout
         long slice =
             Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(Connecting.MAX_BLOCK_MILLIS));
-        KeyValue<String, Tuple> popped = jedis.bzpopmin(slice / 1e9, readyKey, wakeKey);
+        KeyValue<String, Tuple> popped = jedis.bzpopmin(slice / 1e9, blockOn);
         if (popped != null) {
-          if (!popped.getKey().equals(readyKey)) {
+          if (popped.getKey().equals(wakeKey)) {
             return List.of(); // woken up
           }
           // claimed at once, alone: the next poll pops the rest, up to the slots then free
           Tuple first = popped.getValue();
-          return claim(claimer, Map.of(first.getElement(), first.getScore()));
+          return claim(
+              claimer, List.of(new Popped(first.getElement(), first.getScore(), popped.getKey())));
         }
       }
     } finally {
@@ -232,25 +290,35 @@ public final class RedisTaskQueue implements TaskQueue {
     }
   }
 
-  /** Pops up to {@code max} members at once, noticing a Redis that lost the queue. */
-  private Map<String, Double> popNow(int max) {
+  /** A member popped from a lane, to claim or put back. */
+  private record Popped(String member, double score, String lane) {}
+
+  /**
+   * Pops up to {@code max} members at once, best first across the lanes, noticing a Redis that lost
+   * the queue.
+   */
+  private List<Popped> popNow(List<String> lanes, int max) {
+    List<String> keys = new ArrayList<>(lanes.size() + 1);
+    keys.add(markerKey);
+    keys.addAll(lanes);
     List<?> reply =
         (List<?>)
-            POP.run(
-                jedis,
-                List.of(readyKey, markerKey),
-                List.of(Integer.toString(max), UUID.randomUUID().toString()));
+            POP.run(jedis, keys, List.of(Integer.toString(max), UUID.randomUUID().toString()));
     boolean recovered = outage.succeeded();
     String seen = (String) reply.get(0);
     if (recovered || !seen.equals(epoch)) {
       epoch = seen;
       startCatchingUp();
     }
-    Map<String, Double> members = new LinkedHashMap<>();
-    for (int i = 1; i + 1 < reply.size(); i += 2) {
-      members.put((String) reply.get(i), Double.valueOf((String) reply.get(i + 1)));
+    List<Popped> popped = new ArrayList<>();
+    for (int i = 1; i + 2 < reply.size(); i += 3) {
+      popped.add(
+          new Popped(
+              (String) reply.get(i),
+              Double.parseDouble((String) reply.get(i + 1)),
+              lanes.get(Integer.parseInt((String) reply.get(i + 2)))));
     }
-    return members;
+    return popped;
   }
 
   private void startCatchingUp() {
@@ -261,13 +329,13 @@ public final class RedisTaskQueue implements TaskQueue {
    * Claims popped ids; when the claim fails, puts them back for another node and catches up from
    * the store once it answers.
    */
-  private List<Task> claim(Claimer claimer, Map<String, Double> members) {
-    if (members.isEmpty()) {
+  private List<Task> claim(Claimer claimer, List<Popped> popped) {
+    if (popped.isEmpty()) {
       return List.of();
     }
-    List<UUID> ids = new ArrayList<>(members.size());
-    for (String m : members.keySet()) {
-      ids.add(idOf(m));
+    List<UUID> ids = new ArrayList<>(popped.size());
+    for (Popped p : popped) {
+      ids.add(idOf(p.member()));
     }
     try {
       return claimer.claim(ids);
@@ -276,7 +344,11 @@ public final class RedisTaskQueue implements TaskQueue {
       // without waiting for the flush, leaving tasks QUEUED whose ids were popped already
       startCatchingUp();
       try {
-        jedis.zadd(readyKey, members);
+        Map<String, Map<String, Double>> byLane = new HashMap<>();
+        for (Popped p : popped) {
+          byLane.computeIfAbsent(p.lane(), k -> new HashMap<>()).put(p.member(), p.score());
+        }
+        add(byLane);
       } catch (JedisException lost) {
         e.addSuppressed(lost); // the reconciler offers them again
       }

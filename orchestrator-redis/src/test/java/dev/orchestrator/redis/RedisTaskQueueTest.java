@@ -1,5 +1,6 @@
 package dev.orchestrator.redis;
 
+import static dev.orchestrator.testing.TestTasks.ROUTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.orchestrator.Task;
@@ -42,13 +43,18 @@ class RedisTaskQueueTest extends TaskQueueContract {
     Lease lease = new Lease(node, TestTasks.T0, TestTasks.T0.plusSeconds(30));
     return new TaskQueue.Claimer() {
       @Override
+      public dev.orchestrator.spi.Route route() {
+        return ROUTE;
+      }
+
+      @Override
       public List<Task> claim(Collection<UUID> ids) {
         return store.claim(ids, lease);
       }
 
       @Override
       public List<Task> claimNext(int max) {
-        return store.claimNext(max, lease);
+        return store.claimNext(max, lease, ROUTE);
       }
     };
   }
@@ -65,7 +71,7 @@ class RedisTaskQueueTest extends TaskQueueContract {
     assertEquals(1, queue.poll(claimer("busy-node"), 1, Duration.ofSeconds(1)).size());
     try (RedisClient redis = RedisClient.create(RedisTestServer.url())) {
       // the other four stay in Redis for any node with a free worker
-      assertEquals(4, redis.zcard(prefix + "{queue}:ready"));
+      assertEquals(4, redis.zcard(prefix + "{queue}:ready:7:default:llm"));
     }
     assertEquals(4, queue.poll(claimer("idle-node"), 8, Duration.ofSeconds(1)).size());
   }

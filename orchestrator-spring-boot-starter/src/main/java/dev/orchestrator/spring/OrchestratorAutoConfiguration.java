@@ -275,6 +275,7 @@ public class OrchestratorAutoConfiguration {
             .heartbeatInterval(worker.getHeartbeatInterval())
             .pollInterval(worker.getPollInterval())
             .shutdownGrace(worker.getShutdownGrace())
+            .queues(worker.getQueues().toArray(String[]::new))
             .defaultMaxAttempts(defaults.getMaxAttempts())
             .defaultTimeout(defaults.getTimeout())
             .defaultRetryPolicy(
@@ -290,6 +291,12 @@ public class OrchestratorAutoConfiguration {
     }
     properties.getTemplates().forEach(b::template);
     handlers.orderedStream().forEach(h -> b.handler(h.type(), h.handler()));
+    if (!worker.getTaskTypes().isEmpty()) {
+      b.taskTypes(worker.getTaskTypes().toArray(String[]::new));
+    }
+    if (!worker.getRemoteTypes().isEmpty()) {
+      b.remoteTypes(worker.getRemoteTypes().toArray(String[]::new));
+    }
     listeners.orderedStream().forEach(b::listener);
     customizers.orderedStream().forEach(c -> c.customize(b));
     Orchestrator orchestrator = b.build();

@@ -2,7 +2,9 @@ package dev.orchestrator.spring;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -82,6 +84,39 @@ public class OrchestratorProperties {
 
     /** How long a shutdown waits for running attempts before giving them back. */
     private Duration shutdownGrace = Duration.ofSeconds(10);
+
+    /** The named queues this node claims from. */
+    private List<String> queues = new ArrayList<>(List.of("default"));
+
+    /** The task types this node claims; empty: every type it has a handler for. */
+    private List<String> taskTypes = new ArrayList<>();
+
+    /** Types this node submits but other nodes run (it has no handler for them). */
+    private List<String> remoteTypes = new ArrayList<>();
+
+    public List<String> getQueues() {
+      return queues;
+    }
+
+    public void setQueues(List<String> queues) {
+      this.queues = queues;
+    }
+
+    public List<String> getTaskTypes() {
+      return taskTypes;
+    }
+
+    public void setTaskTypes(List<String> taskTypes) {
+      this.taskTypes = taskTypes;
+    }
+
+    public List<String> getRemoteTypes() {
+      return remoteTypes;
+    }
+
+    public void setRemoteTypes(List<String> remoteTypes) {
+      this.remoteTypes = remoteTypes;
+    }
 
     public boolean isEnabled() {
       return enabled;

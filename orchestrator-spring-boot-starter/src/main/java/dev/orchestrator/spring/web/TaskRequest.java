@@ -19,6 +19,7 @@ import java.util.UUID;
 record TaskRequest(
     String name,
     String type,
+    String queue,
     String prompt,
     String template,
     Map<String, String> variables,
@@ -40,13 +41,14 @@ record TaskRequest(
   static final TaskRequest EMPTY =
       new TaskRequest(
           null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-          null, null, null);
+          null, null, null, null);
 
   /** This request for a task of the named template. */
   TaskRequest withTemplate(String templateName) {
     return new TaskRequest(
         name,
         type,
+        queue,
         null,
         templateName,
         variables,
@@ -84,7 +86,8 @@ record TaskRequest(
     if (variables != null && variables.containsValue(null)) {
       throw new InvalidTaskException(Problem.MISSING_VARIABLE, "a variable has no value");
     }
-    TaskSpec.Builder b = TaskSpec.builder().name(name).type(type).prompt(prompt).model(model);
+    TaskSpec.Builder b =
+        TaskSpec.builder().name(name).type(type).queue(queue).prompt(prompt).model(model);
     if (template != null) {
       b.template(template, variables == null ? Map.of() : variables);
     } else if (variables != null) {
