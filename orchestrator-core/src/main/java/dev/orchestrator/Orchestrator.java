@@ -425,35 +425,149 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   Task retry(UUID id, int attempts, String owner) {
-    if (attempts < 1) {
-      throw new InvalidTaskException(Problem.BAD_RETRY, "a retry needs at least one attempt");
-    }
+    checkRetryBudget(attempts);
     while (true) {
-      Task t = task(id, owner);
-      if (t.status() != TaskStatus.FAILED && t.status() != TaskStatus.CANCELLED) {
-        throw new IllegalTransitionException(t.status(), TaskStatus.QUEUED);
-      }
-      List<Task> parents = store.getAll(t.parentIds());
-      if (parents.stream().anyMatch(p -> p.status() != TaskStatus.COMPLETED)) {
-        throw new InvalidTaskException(
-            Problem.PARENT_NOT_COMPLETED, "a parent of " + id + " has not completed");
-      }
-      Instant now = clock.now();
-      Task next =
-          t.toBuilder()
-              .status(TaskStatus.QUEUED)
-              .maxAttempts(t.attempt() + attempts)
-              .runAt(now)
-              .updatedAt(now)
-              .finishedAt(null)
-              .error(null)
-              .build();
-      Optional<Task> done =
-          transitioner.apply(
-              new TaskUpdate(t, next, null, "retry with " + attempts + " more attempt(s)"));
+      Optional<Task> done = retryOnce(task(id, owner), attempts);
       if (done.isPresent()) {
         return done.get();
       }
+    }
+  }
+
+  private static void checkRetryBudget(int attempts) {
+    if (attempts < 1) {
+      throw new InvalidTaskException(Problem.BAD_RETRY, "a retry needs at least one attempt");
+    }
+  }
+
+  /**
+   * One compare-and-set of a retry from the task as read.
+   *
+   * @return the reopened task, or empty when another writer changed the task first
+   * @throws IllegalTransitionException when the task is neither FAILED nor CANCELLED
+   * @throws InvalidTaskException PARENT_NOT_COMPLETED when a parent has not completed
+   */
+  private Optional<Task> retryOnce(Task t, int attempts) {
+    if (t.status() != TaskStatus.FAILED && t.status() != TaskStatus.CANCELLED) {
+      throw new IllegalTransitionException(t.status(), TaskStatus.QUEUED);
+    }
+    List<Task> parents = store.getAll(t.parentIds());
+    if (parents.stream().anyMatch(p -> p.status() != TaskStatus.COMPLETED)) {
+      throw new InvalidTaskException(
+          Problem.PARENT_NOT_COMPLETED, "a parent of " + t.id() + " has not completed");
+    }
+    Instant now = clock.now();
+    Task next =
+        t.toBuilder()
+            .status(TaskStatus.QUEUED)
+            .maxAttempts(t.attempt() + attempts)
+            .runAt(now)
+            .updatedAt(now)
+            .finishedAt(null)
+            .error(null)
+            .build();
+    return transitioner.apply(
+        new TaskUpdate(t, next, null, "retry with " + attempts + " more attempt(s)"));
+  }
+
+  // ---- change many ----
+
+  /**
+   * Cancels every task the query matches, as {@link #cancel(UUID, String)} cancels one: the same
+   * compare-and-set, events and consequences (a running attempt is interrupted, PENDING children
+   * are cancelled). The query's limit and cursor are ignored: every matching task is visited,
+   * newest first, in keyset pages of the {@linkplain Builder#batchSize(int) batch size}, so memory
+   * stays bounded however many match. A task that is already finished, or that changed meanwhile
+   * and no longer matches, is skipped. Tasks created after the call started may be left out.
+   *
+   * <p>Not atomic: should the store fail midway, the tasks changed so far stay changed, and calling
+   * again carries on with the rest.
+   *
+   * @param reason the reason recorded on each task (null: "cancelled in bulk")
+   */
+  public BulkResult cancelAll(TaskQuery query, String reason) {
+    return cancelAll(query, reason, null);
+  }
+
+  BulkResult cancelAll(TaskQuery query, String reason, String owner) {
+    String why = reason == null ? "cancelled in bulk" : reason;
+    return changeAll(query, owner, t -> transitioner.cancelOnce(t, why));
+  }
+
+  /**
+   * Reopens every FAILED or CANCELLED task the query matches with a new budget of {@code attempts}
+   * more attempts, as {@link #retry(UUID, int)} reopens one; tasks in another status, or whose
+   * parents have not all completed, are skipped. Visits the tasks as {@link #cancelAll} does.
+   *
+   * @throws InvalidTaskException BAD_RETRY when {@code attempts} is not positive; nothing changes
+   */
+  public BulkResult retryAll(TaskQuery query, int attempts) {
+    return retryAll(query, attempts, null);
+  }
+
+  BulkResult retryAll(TaskQuery query, int attempts, String owner) {
+    checkRetryBudget(attempts);
+    return changeAll(query, owner, t -> retryOnce(t, attempts));
+  }
+
+  /**
+   * One try of a single-task change on a task as last read, the one its single-task method loops
+   * on: the stored result when its compare-and-set won, empty when another writer changed the task
+   * first. A change that does not apply to the task's status throws {@link
+   * IllegalTransitionException} (or {@link InvalidTaskException} PARENT_NOT_COMPLETED).
+   */
+  @FunctionalInterface
+  private interface Change {
+    Optional<Task> tryOn(Task current);
+  }
+
+  /** Applies a change to every task the query matches (of the owner, when not null). */
+  private BulkResult changeAll(TaskQuery query, String owner, Change change) {
+    Objects.requireNonNull(query, "query");
+    TaskQuery matching = owner == null ? query : query.withOwner(owner);
+    TaskQuery page = matching.withLimit(Math.min(batchSize, TaskQuery.MAX_LIMIT)).after(null);
+    int matched = 0;
+    int changed = 0;
+    UUID cursor = null;
+    do {
+      Page<Task> tasks = store.query(page.after(cursor));
+      for (Task t : tasks.items()) {
+        matched++;
+        if (changeOne(t, matching, change)) {
+          changed++;
+        }
+      }
+      cursor = tasks.nextCursor();
+    } while (cursor != null);
+    return new BulkResult(matched, changed, matched - changed);
+  }
+
+  /**
+   * Tries the change on a task until it wins, or the task no longer matches the query or no longer
+   * allows the change (another writer got there first).
+   *
+   * @return whether this call changed the task
+   */
+  private boolean changeOne(Task read, TaskQuery matching, Change change) {
+    Task current = read;
+    while (true) {
+      try {
+        if (change.tryOn(current).isPresent()) {
+          return true;
+        }
+      } catch (IllegalTransitionException e) {
+        return false;
+      } catch (InvalidTaskException e) {
+        if (e.problem() != Problem.PARENT_NOT_COMPLETED) {
+          throw e; // the input, not this task: refused on the first task, before any change
+        }
+        return false;
+      }
+      Optional<Task> reread = store.get(current.id());
+      if (reread.isEmpty() || !matching.matches(reread.get())) {
+        return false;
+      }
+      current = reread.get();
     }
   }
 

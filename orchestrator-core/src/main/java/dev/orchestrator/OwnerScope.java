@@ -89,6 +89,22 @@ public final class OwnerScope {
     return orchestrator.retry(id, attempts, owner);
   }
 
+  /**
+   * Cancels every one of this owner's tasks the query matches (its owner filter is replaced by this
+   * owner); see {@link Orchestrator#cancelAll}.
+   */
+  public BulkResult cancelAll(TaskQuery query, String reason) {
+    return orchestrator.cancelAll(query, reason, owner);
+  }
+
+  /**
+   * Reopens every one of this owner's FAILED or CANCELLED tasks the query matches (its owner filter
+   * is replaced by this owner); see {@link Orchestrator#retryAll}.
+   */
+  public BulkResult retryAll(TaskQuery query, int attempts) {
+    return orchestrator.retryAll(query, attempts, owner);
+  }
+
   public CompletableFuture<Task> await(UUID id) {
     return orchestrator.await(id, owner);
   }

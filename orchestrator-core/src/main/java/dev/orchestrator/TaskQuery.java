@@ -13,6 +13,8 @@ import java.util.UUID;
  * @param parentId only children of this task
  * @param rootId only tasks of this chain
  * @param owner only this owner's tasks
+ * @param type only tasks of this type (the handler that runs them; {@link Task#LLM_TYPE} for a
+ *     plain LLM call)
  * @param labelKey only tasks with this label...
  * @param labelValue ...set to this value (null: any value)
  * @param text case-insensitive substring of the name or the prompt
@@ -24,6 +26,7 @@ public record TaskQuery(
     UUID parentId,
     UUID rootId,
     String owner,
+    String type,
     String labelKey,
     String labelValue,
     String text,
@@ -40,6 +43,9 @@ public record TaskQuery(
     if (labelValue != null) {
       Objects.requireNonNull(labelKey, "labelValue needs labelKey");
     }
+    if (type != null && type.isEmpty()) {
+      type = null;
+    }
   }
 
   public static Builder builder() {
@@ -54,13 +60,19 @@ public record TaskQuery(
   /** The same query for the page after the given cursor. */
   public TaskQuery after(UUID cursor) {
     return new TaskQuery(
-        statuses, parentId, rootId, owner, labelKey, labelValue, text, cursor, limit);
+        statuses, parentId, rootId, owner, type, labelKey, labelValue, text, cursor, limit);
   }
 
   /** The same query restricted to one owner. */
   public TaskQuery withOwner(String newOwner) {
     return new TaskQuery(
-        statuses, parentId, rootId, newOwner, labelKey, labelValue, text, after, limit);
+        statuses, parentId, rootId, newOwner, type, labelKey, labelValue, text, after, limit);
+  }
+
+  /** The same query with another page size. */
+  public TaskQuery withLimit(int newLimit) {
+    return new TaskQuery(
+        statuses, parentId, rootId, owner, type, labelKey, labelValue, text, after, newLimit);
   }
 
   /** True when the task passes every filter except the cursor and limit. */
@@ -69,6 +81,7 @@ public record TaskQuery(
     if (parentId != null && !t.parentIds().contains(parentId)) return false;
     if (rootId != null && !rootId.equals(t.rootId())) return false;
     if (owner != null && !owner.equals(t.owner())) return false;
+    if (type != null && !type.equals(t.type())) return false;
     if (labelKey != null) {
       String v = t.labels().get(labelKey);
       if (v == null || (labelValue != null && !labelValue.equals(v))) return false;
@@ -89,6 +102,7 @@ public record TaskQuery(
     private UUID parentId;
     private UUID rootId;
     private String owner;
+    private String type;
     private String labelKey;
     private String labelValue;
     private String text;
@@ -112,6 +126,12 @@ public record TaskQuery(
 
     public Builder owner(String value) {
       owner = value;
+      return this;
+    }
+
+    /** Only tasks of this type (null or empty: every type). */
+    public Builder type(String value) {
+      type = value;
       return this;
     }
 
@@ -144,7 +164,7 @@ public record TaskQuery(
 
     public TaskQuery build() {
       return new TaskQuery(
-          statuses, parentId, rootId, owner, labelKey, labelValue, text, after, limit);
+          statuses, parentId, rootId, owner, type, labelKey, labelValue, text, after, limit);
     }
   }
 }

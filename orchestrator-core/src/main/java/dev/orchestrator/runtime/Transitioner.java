@@ -6,6 +6,7 @@ import dev.orchestrator.TaskError;
 import dev.orchestrator.TaskStatus;
 import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.AttemptOutcome;
+import dev.orchestrator.lifecycle.IllegalTransitionException;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.lifecycle.Transitions;
 import dev.orchestrator.metrics.MetricsRecorder;
@@ -200,21 +201,7 @@ public final class Transitioner {
   public Task cancel(Task task, String reason) {
     Task current = task;
     while (Transitions.isCancellable(current.status())) {
-      Instant now = clock.now();
-      Task next =
-          current.toBuilder()
-              .status(TaskStatus.CANCELLED)
-              .error(new TaskError(ErrorKind.CANCELLED, reason))
-              .updatedAt(now)
-              .finishedAt(now)
-              .noLease()
-              .build();
-      Attempt attempt =
-          current.status() == TaskStatus.RUNNING
-              ? Attempt.ended(
-                  current, now, AttemptOutcome.CANCELLED, next.error(), null, null, null)
-              : null;
-      Optional<Task> done = apply(new TaskUpdate(current, next, attempt, reason));
+      Optional<Task> done = cancelOnce(current, reason);
       if (done.isPresent()) {
         return done.get();
       }
@@ -225,6 +212,33 @@ public final class Transitioner {
       current = reread.get();
     }
     return current;
+  }
+
+  /**
+   * One compare-and-set of a cancel from the task as read (a running attempt ends CANCELLED), with
+   * its event and consequences when it wins.
+   *
+   * @return the cancelled task, or empty when another writer changed the task first
+   * @throws IllegalTransitionException when the task's status cannot be cancelled
+   */
+  public Optional<Task> cancelOnce(Task current, String reason) {
+    if (!Transitions.isCancellable(current.status())) {
+      throw new IllegalTransitionException(current.status(), TaskStatus.CANCELLED);
+    }
+    Instant now = clock.now();
+    Task next =
+        current.toBuilder()
+            .status(TaskStatus.CANCELLED)
+            .error(new TaskError(ErrorKind.CANCELLED, reason))
+            .updatedAt(now)
+            .finishedAt(now)
+            .noLease()
+            .build();
+    Attempt attempt =
+        current.status() == TaskStatus.RUNNING
+            ? Attempt.ended(current, now, AttemptOutcome.CANCELLED, next.error(), null, null, null)
+            : null;
+    return apply(new TaskUpdate(current, next, attempt, reason));
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.orchestrator.BulkResult;
 import dev.orchestrator.ErrorKind;
 import dev.orchestrator.InvalidTaskException;
 import dev.orchestrator.InvalidTaskException.Problem;
@@ -422,6 +423,248 @@ public abstract class OrchestratorContract {
     assertFalse(
         orchestrator.nodes().stream().anyMatch(n -> n.nodeId().equals("second-node")),
         "a node that shut down is gone at once");
+  }
+
+  // ---- bulk actions ----
+
+  private static Orchestrator.Builder withHandlers(Orchestrator.Builder b, String... types) {
+    for (String type : types) {
+      b.handler(type, ctx -> HandlerResult.of("done"));
+    }
+    return b;
+  }
+
+  private List<Task> submit(int n, String type, Map<String, String> labels) {
+    List<TaskSpec> specs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      TaskSpec.Builder spec = TaskSpec.builder().type(type).maxAttempts(1);
+      labels.forEach(spec::label);
+      specs.add(spec.build());
+    }
+    return orchestrator.submitAll(specs);
+  }
+
+  private TaskStatus status(Task t) {
+    return orchestrator.get(t.id()).orElseThrow().status();
+  }
+
+  @Test
+  void cancelAllCancelsTheMatchingTasksOnlyAndCountsThem() {
+    // not started: submitted tasks stay QUEUED (or SCHEDULED) until the bulk action
+    orchestrator = withHandlers(builder(), "bulk-a", "bulk-b").build();
+    List<Task> target = submit(5, "bulk-a", Map.of("team", "x"));
+    List<Task> otherLabel = submit(3, "bulk-a", Map.of("team", "y"));
+    List<Task> otherType = submit(2, "bulk-b", Map.of("team", "x"));
+    Task later =
+        orchestrator.submit(
+            TaskSpec.builder()
+                .type("bulk-a")
+                .label("team", "x")
+                .delay(Duration.ofHours(1))
+                .build());
+    assertEquals(TaskStatus.SCHEDULED, later.status());
+
+    TaskQuery queuedA =
+        TaskQuery.builder()
+            .status(TaskStatus.QUEUED)
+            .type("bulk-a")
+            .label("team", "x")
+            .limit(2) // a page size, not a cap on the total
+            .build();
+    BulkResult r = orchestrator.cancelAll(queuedA, "clearing team x");
+    assertEquals(new BulkResult(5, 5, 0), r);
+    for (Task t : target) {
+      Task now = orchestrator.get(t.id()).orElseThrow();
+      assertEquals(TaskStatus.CANCELLED, now.status());
+      assertEquals("clearing team x", now.error().message());
+      TaskEvent last = orchestrator.events(t.id()).get(orchestrator.events(t.id()).size() - 1);
+      assertEquals(TaskStatus.QUEUED, last.from());
+      assertEquals(TaskStatus.CANCELLED, last.to());
+      assertEquals("clearing team x", last.reason());
+    }
+    otherLabel.forEach(t -> assertEquals(TaskStatus.QUEUED, status(t)));
+    otherType.forEach(t -> assertEquals(TaskStatus.QUEUED, status(t)));
+    assertEquals(TaskStatus.SCHEDULED, status(later));
+
+    assertEquals(new BulkResult(0, 0, 0), orchestrator.cancelAll(queuedA, "again"));
+    // without the status filter: the finished ones are matched and skipped, the scheduled one goes
+    TaskQuery allA = TaskQuery.builder().type("bulk-a").label("team", "x").build();
+    assertEquals(new BulkResult(6, 1, 5), orchestrator.cancelAll(allA, null));
+    assertEquals(TaskStatus.CANCELLED, status(later));
+    otherLabel.forEach(t -> assertEquals(TaskStatus.QUEUED, status(t)));
+    otherType.forEach(t -> assertEquals(TaskStatus.QUEUED, status(t)));
+  }
+
+  @Test
+  void aBulkActionOfAnOwnerChangesOnlyThatOwnersTasks() {
+    orchestrator = withHandlers(builder(), "bulk-owned").build();
+    TaskSpec spec = TaskSpec.builder().type("bulk-owned").build();
+    List<Task> acme = orchestrator.forOwner("acme").submitAll(List.of(spec, spec, spec));
+    List<Task> globex = orchestrator.forOwner("globex").submitAll(List.of(spec, spec));
+    // the scope's owner replaces the query's
+    TaskQuery askingForGlobex = TaskQuery.builder().type("bulk-owned").owner("globex").build();
+    assertEquals(
+        new BulkResult(3, 3, 0),
+        orchestrator.forOwner("acme").cancelAll(askingForGlobex, "acme only"));
+    acme.forEach(t -> assertEquals(TaskStatus.CANCELLED, status(t)));
+    globex.forEach(t -> assertEquals(TaskStatus.QUEUED, status(t)));
+    assertEquals(
+        new BulkResult(0, 0, 0),
+        orchestrator
+            .forOwner("initech")
+            .retryAll(TaskQuery.builder().type("bulk-owned").build(), 1));
+    assertEquals(
+        new BulkResult(3, 3, 0),
+        orchestrator
+            .forOwner("acme")
+            .retryAll(TaskQuery.builder().status(TaskStatus.CANCELLED).build(), 1));
+    acme.forEach(t -> assertEquals(TaskStatus.QUEUED, status(t)));
+    // every owner's view keeps the query's owner filter
+    assertEquals(
+        new BulkResult(2, 2, 0),
+        orchestrator.everyOwner().cancelAll(askingForGlobex, "globex only"));
+    globex.forEach(t -> assertEquals(TaskStatus.CANCELLED, status(t)));
+    acme.forEach(t -> assertEquals(TaskStatus.QUEUED, status(t)));
+  }
+
+  @Test
+  void retryAllReopensEveryFailedTaskOfATypeInBoundedBatches() throws Exception {
+    List<Integer> pageSizes = new CopyOnWriteArrayList<>();
+    TaskStore counting =
+        new DelegatingTaskStore(store) {
+          @Override
+          public dev.orchestrator.Page<Task> query(TaskQuery q) {
+            pageSizes.add(q.limit());
+            return super.query(q);
+          }
+        };
+    start(
+        builder(counting)
+            .batchSize(4)
+            .handler(
+                "fails-first",
+                ctx -> {
+                  if (ctx.task().attempt() == 1) {
+                    throw new dev.orchestrator.retry.FatalTaskException("first attempt refused");
+                  }
+                  return HandlerResult.of("attempt " + ctx.task().attempt());
+                })
+            .handler(
+                "always-fails",
+                ctx -> {
+                  throw new dev.orchestrator.retry.FatalTaskException("always");
+                }));
+    List<Task> flaky = submit(25, "fails-first", Map.of());
+    List<Task> broken = submit(3, "always-fails", Map.of());
+    for (Task t : flaky) {
+      assertEquals(TaskStatus.FAILED, done(t.id()).status());
+    }
+    for (Task t : broken) {
+      assertEquals(TaskStatus.FAILED, done(t.id()).status());
+    }
+    TaskQuery failedFlaky =
+        TaskQuery.builder().status(TaskStatus.FAILED).type("fails-first").build();
+
+    InvalidTaskException refused =
+        assertThrows(InvalidTaskException.class, () -> orchestrator.retryAll(failedFlaky, 0));
+    assertEquals(Problem.BAD_RETRY, refused.problem());
+    assertEquals(0, pageSizes.size(), "refused before reading anything");
+    flaky.forEach(t -> assertEquals(TaskStatus.FAILED, status(t)));
+
+    assertEquals(new BulkResult(25, 25, 0), orchestrator.retryAll(failedFlaky, 2));
+    assertTrue(pageSizes.size() >= 7, "25 tasks in pages of 4: " + pageSizes);
+    assertTrue(pageSizes.stream().allMatch(n -> n <= 4), "pages of the batch size: " + pageSizes);
+    for (Task t : flaky) {
+      Waits.until("the retried task completes", WAIT, () -> status(t) == TaskStatus.COMPLETED);
+      Task ended = orchestrator.get(t.id()).orElseThrow();
+      assertEquals("attempt 2", ended.output());
+      assertEquals(3, ended.maxAttempts(), "a budget of 1, used; two more granted");
+      assertTrue(
+          orchestrator.events(t.id()).stream()
+              .anyMatch(
+                  e ->
+                      e.from() == TaskStatus.FAILED
+                          && e.to() == TaskStatus.QUEUED
+                          && e.reason().contains("retry")),
+          "the retry is in the audit trail");
+    }
+    for (Task t : broken) {
+      assertEquals(TaskStatus.FAILED, status(t));
+      assertEquals(1, orchestrator.attempts(t.id()).size(), "another type is left alone");
+    }
+    assertEquals(new BulkResult(0, 0, 0), orchestrator.retryAll(failedFlaky, 2));
+    // matched but not retryable: COMPLETED tasks are skipped
+    assertEquals(
+        new BulkResult(25, 0, 25),
+        orchestrator.retryAll(TaskQuery.builder().type("fails-first").build(), 1));
+  }
+
+  @Test
+  void bulkCancelsRacingWorkersEndEveryTaskOnceAndCountEveryTaskOnce() throws Exception {
+    start(
+        builder()
+            .workers(8)
+            .batchSize(50)
+            .handler(
+                "race",
+                ctx -> {
+                  spin(
+                      Duration.ofMillis(
+                          java.util.concurrent.ThreadLocalRandom.current().nextInt(3)));
+                  return HandlerResult.of("finished");
+                }));
+    List<Task> tasks = submit(400, "race", Map.of());
+    Waits.until(
+        "some tasks completed",
+        WAIT,
+        () ->
+            !orchestrator
+                .list(
+                    TaskQuery.builder().type("race").status(TaskStatus.COMPLETED).limit(1).build())
+                .items()
+                .isEmpty());
+    TaskQuery race = TaskQuery.builder().type("race").build();
+    java.util.concurrent.ExecutorService bulk =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    List<BulkResult> results;
+    try {
+      java.util.concurrent.Future<BulkResult> one =
+          bulk.submit(() -> orchestrator.cancelAll(race, "bulk one"));
+      java.util.concurrent.Future<BulkResult> two =
+          bulk.submit(() -> orchestrator.cancelAll(race, "bulk two"));
+      results = List.of(one.get(60, TimeUnit.SECONDS), two.get(60, TimeUnit.SECONDS));
+    } finally {
+      bulk.shutdownNow();
+    }
+    int completed = 0;
+    int cancelled = 0;
+    for (Task t : tasks) {
+      Task ended = done(t.id());
+      List<TaskEvent> endings =
+          orchestrator.events(t.id()).stream()
+              .filter(e -> e.isTransition() && e.to().isTerminal())
+              .toList();
+      assertEquals(1, endings.size(), "one terminal status, once: " + endings);
+      assertEquals(ended.status(), endings.get(0).to());
+      if (ended.status() == TaskStatus.COMPLETED) {
+        completed++;
+        assertEquals("finished", ended.output());
+      } else {
+        assertEquals(TaskStatus.CANCELLED, ended.status(), ended.toString());
+        cancelled++;
+        assertNull(ended.output(), "a cancelled task keeps no output");
+      }
+    }
+    for (BulkResult r : results) {
+      assertEquals(400, r.matched(), "no status filter: every task matches: " + r);
+      assertEquals(r.matched(), r.changed() + r.skipped(), r.toString());
+    }
+    assertEquals(
+        cancelled,
+        results.get(0).changed() + results.get(1).changed(),
+        "each cancel counted once, by the call that won it: " + results);
+    assertEquals(400, completed + cancelled);
+    assertTrue(completed > 0, "some completed before the cancels: " + results);
   }
 
   // ---- start times ----

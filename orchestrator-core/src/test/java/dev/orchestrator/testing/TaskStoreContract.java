@@ -711,6 +711,44 @@ public abstract class TaskStoreContract {
     assertEquals(Set.of(), ids(TaskQuery.builder().text("100%_").build()));
   }
 
+  @Test
+  void queryFiltersByTypeAloneAndWithTheOtherFilters() {
+    Task llm = insert(TestTasks.builder(TaskStatus.QUEUED).owner("acme").build());
+    Task verify =
+        insert(
+            TestTasks.builder(TaskStatus.SCHEDULED)
+                .type("verify")
+                .owner("acme")
+                .labels(Map.of("team", "search"))
+                .build());
+    Task otherVerify =
+        insert(TestTasks.builder(TaskStatus.QUEUED).type("verify").owner("globex").build());
+    Task tool = insert(TestTasks.builder(TaskStatus.SCHEDULED).type("verify-tool").build());
+
+    assertEquals(
+        Set.of(verify.id(), otherVerify.id()), ids(TaskQuery.builder().type("verify").build()));
+    assertEquals(Set.of(llm.id()), ids(TaskQuery.builder().type(Task.LLM_TYPE).build()));
+    assertEquals(Set.of(tool.id()), ids(TaskQuery.builder().type("verify-tool").build()));
+    assertEquals(Set.of(), ids(TaskQuery.builder().type("verif").build()), "the whole type");
+    assertEquals(Set.of(), ids(TaskQuery.builder().type("VERIFY").build()), "case-sensitive");
+    assertEquals(Set.of(), ids(TaskQuery.builder().type("100%_").build()));
+    assertEquals(
+        Set.of(verify.id()),
+        ids(TaskQuery.builder().type("verify").status(TaskStatus.SCHEDULED).build()));
+    assertEquals(
+        Set.of(otherVerify.id()), ids(TaskQuery.builder().type("verify").owner("globex").build()));
+    assertEquals(
+        Set.of(verify.id()),
+        ids(TaskQuery.builder().type("verify").label("team", "search").build()));
+    assertEquals(4, ids(TaskQuery.builder().type("").build()).size(), "empty: every type");
+    TaskQuery byType = TaskQuery.builder().type("verify").limit(1).build();
+    Page<Task> first = store.query(byType);
+    assertEquals(List.of(otherVerify.id()), first.items().stream().map(Task::id).toList());
+    Page<Task> second = store.query(byType.after(first.nextCursor()));
+    assertEquals(List.of(verify.id()), second.items().stream().map(Task::id).toList());
+    assertFalse(second.hasNext());
+  }
+
   private Set<UUID> ids(TaskQuery q) {
     return new HashSet<>(store.query(q).items().stream().map(Task::id).toList());
   }

@@ -572,6 +572,12 @@ public final class PostgresTaskStore implements TaskStore {
       where.add("owner = ?");
       params.add(q.owner());
     }
+    if (q.type() != null) {
+      // unqualified: the join's one column of that name, whichever of the two tables holds it
+      TaskRows.check("query type", q.type(), 0);
+      where.add("type = ?");
+      params.add(q.type());
+    }
     if (q.labelKey() != null && q.labelValue() == null) {
       where.add("labels ?? ?"); // jsonb key exists; ?? is the driver's escape of the ? operator
       params.add(q.labelKey());

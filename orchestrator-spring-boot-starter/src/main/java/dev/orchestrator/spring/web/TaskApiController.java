@@ -1,5 +1,6 @@
 package dev.orchestrator.spring.web;
 
+import dev.orchestrator.BulkResult;
 import dev.orchestrator.InvalidTaskException;
 import dev.orchestrator.InvalidTaskException.Problem;
 import dev.orchestrator.Orchestrator;
@@ -139,6 +140,7 @@ public class TaskApiController {
       @RequestParam(required = false) UUID parent,
       @RequestParam(required = false) UUID root,
       @RequestParam(required = false) String owner,
+      @RequestParam(required = false) String type,
       @RequestParam(required = false) String label,
       @RequestParam(required = false) String text,
       @RequestParam(required = false) UUID after,
@@ -149,11 +151,33 @@ public class TaskApiController {
     if (size < 1 || size > max) {
       throw ApiProblem.badRequest("limit must be 1.." + max + ": " + size);
     }
-    TaskQuery.Builder q = TaskQuery.builder().limit(size).after(after).parent(parent).root(root);
+    TaskQuery q =
+        filters(statuses, parent, root, owner, type, label, text).limit(size).after(after).build();
+    // a request scoped to an owner sees only its tasks: asking for another's finds none
+    Page<Task> page = othersTasks(scope, owner) ? new Page<>(List.of(), null) : scope.list(q);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("items", page.items());
+    body.put("next", page.nextCursor());
+    return ok(body);
+  }
+
+  /** The filters the task list and the bulk actions share. */
+  private static TaskQuery.Builder filters(
+      List<String> statuses,
+      UUID parent,
+      UUID root,
+      String owner,
+      String type,
+      String label,
+      String text) {
+    TaskQuery.Builder q = TaskQuery.builder().parent(parent).root(root);
     if (statuses != null) {
       for (String s : statuses) {
         q.status(status(s));
       }
+    }
+    if (type != null && !type.isEmpty()) {
+      q.type(type);
     }
     if (label != null) {
       int eq = label.indexOf('=');
@@ -169,15 +193,54 @@ public class TaskApiController {
     if (owner != null && !owner.isBlank()) {
       q.owner(owner);
     }
-    // a request scoped to an owner sees only its tasks: asking for another's finds none
-    Page<Task> page =
-        owner != null && scope.owner() != null && !owner.equals(scope.owner())
-            ? new Page<>(List.of(), null)
-            : scope.list(q.build());
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("items", page.items());
-    body.put("next", page.nextCursor());
-    return ok(body);
+    return q;
+  }
+
+  /** True when a request scoped to one owner asks for another owner's tasks: it finds none. */
+  private static boolean othersTasks(OwnerScope scope, String owner) {
+    return owner != null && scope.owner() != null && !owner.equals(scope.owner());
+  }
+
+  /**
+   * One action on every task a filter matches, each changed as its single-task endpoint changes it;
+   * answers how many matched, changed and were skipped (finished, or changed meanwhile).
+   */
+  @PostMapping("/tasks/bulk")
+  public ResponseEntity<String> bulk(HttpServletRequest request) {
+    OwnerScope scope = scope(request);
+    BulkRequest body = body(request, BulkRequest.class, false);
+    BulkRequest.Action action = BulkRequest.Action.of(body.action());
+    BulkRequest.Filter f = body.filter();
+    if (f == null) {
+      throw ApiProblem.badRequest("a bulk action needs a filter ({} for every task)");
+    }
+    if (action != BulkRequest.Action.RETRY && body.attempts() != null) {
+      throw ApiProblem.badRequest("attempts is for a retry, not a " + body.action());
+    }
+    if (action != BulkRequest.Action.CANCEL && body.reason() != null) {
+      throw ApiProblem.badRequest("reason is for a cancel, not a " + body.action());
+    }
+    TaskQuery query =
+        filters(f.status(), f.parent(), f.root(), f.owner(), f.type(), f.label(), f.text()).build();
+    if (othersTasks(scope, f.owner())) {
+      return ok(new BulkResult(0, 0, 0));
+    }
+    BulkResult result =
+        switch (action) {
+          case CANCEL ->
+              scope.cancelAll(
+                  query,
+                  body.reason() == null || body.reason().isBlank()
+                      ? "cancelled in bulk through the API"
+                      : body.reason());
+          case RETRY ->
+              scope.retryAll(
+                  query,
+                  body.attempts() == null
+                      ? properties.getDefaults().getMaxAttempts()
+                      : body.attempts());
+        };
+    return ok(result);
   }
 
   private static TaskStatus status(String name) {

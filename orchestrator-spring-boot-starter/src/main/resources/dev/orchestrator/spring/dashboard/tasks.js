@@ -1,16 +1,19 @@
-// The task list: filters (status, text, label, owner), newest first, "load more" by keyset, and
-// live: a task created or changed anywhere is fetched and shown within a second.
+// The task list: filters (status, text, type, label, owner), newest first, "load more" by keyset,
+// and live: a task created or changed anywhere is fetched and shown within a second. With a filter
+// applied, "Cancel all matching" and "Retry all matching" act on every task the filter matches
+// (POST /tasks/bulk), after a confirm step that says what they will touch.
 
-import { get, query } from './api.js';
-import { h, clear, STATUSES, badge, ago, title, shortId, millis, between } from './dom.js';
+import { get, post, query } from './api.js';
+import { h, clear, STATUSES, CANCELLABLE, RETRYABLE, badge, ago, title, shortId, millis, between } from './dom.js';
 import * as live from './live.js';
 
 const PAGE = 50;
 
-export async function render(main, { params }) {
+export async function render(main, { params }, ctx = { readOnly: true }) {
   const filters = {
     status: params.getAll('status'),
     text: params.get('text') || '',
+    type: params.get('type') || '',
     label: params.get('label') || '',
     owner: params.get('owner') || '',
   };
@@ -25,6 +28,7 @@ export async function render(main, { params }) {
     ),
   );
   const text = h('input', { type: 'search', name: 'text', value: filters.text, placeholder: 'words in name, prompt, output', id: 'f-text' });
+  const type = h('input', { type: 'text', name: 'type', value: filters.type, placeholder: 'llm, or a handler', id: 'f-type' });
   const label = h('input', { type: 'text', name: 'label', value: filters.label, placeholder: 'team or team=geo', id: 'f-label' });
   const owner = h('input', { type: 'text', name: 'owner', value: filters.owner, placeholder: 'owner', id: 'f-owner' });
   const form = h(
@@ -33,6 +37,7 @@ export async function render(main, { params }) {
     h('fieldset.statuses', h('legend', 'Status'), statusBoxes),
     h('div.filter-fields',
       h('label', { for: 'f-text' }, 'Search', text),
+      h('label', { for: 'f-type' }, 'Type', type),
       h('label', { for: 'f-label' }, 'Label', label),
       h('label', { for: 'f-owner' }, 'Owner', owner),
       h('button', { type: 'submit' }, 'Filter'),
@@ -45,6 +50,7 @@ export async function render(main, { params }) {
     const q = query({
       status: statusBoxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.value),
       text: text.value.trim(),
+      type: type.value.trim(),
       label: label.value.trim(),
       owner: owner.value.trim(),
     });
@@ -56,17 +62,21 @@ export async function render(main, { params }) {
   const list = h('div.task-list', { role: 'list', 'aria-label': 'Tasks', id: 'task-list' });
   const state = h('p.state', { role: 'status' }, 'Loading…');
   const more = h('button.secondary.more', { type: 'button', hidden: true, onclick: () => load(false) }, 'Load more');
-  clear(main, h('div.head', h('h1', 'Tasks')), form, state, list, more);
+  const filtered = Boolean(filters.status.length || filters.text || filters.type || filters.label || filters.owner);
+  const bulk = filtered && !ctx.readOnly ? bulkActions() : null;
+  clear(main, h('div.head', h('h1', 'Tasks')), form, bulk && bulk.el, state, list, more);
 
   const apiParams = () => ({
     status: filters.status,
     text: filters.text,
+    type: filters.type,
     label: filters.label,
     limit: PAGE,
   });
 
   function matches(task) {
     if (filters.status.length && !filters.status.includes(task.status)) return false;
+    if (filters.type && task.type !== filters.type) return false;
     if (filters.owner && task.owner !== filters.owner) return false;
     if (filters.label) {
       const [k, v] = filters.label.split('=');
@@ -102,8 +112,13 @@ export async function render(main, { params }) {
     const old = rows.get(task.id);
     if (old && old.task.version > task.version) return;
     if (!matches(task)) {
-      if (old && filters.status.length === 0) {
-        old.el.replaceWith(row(task)); // unfiltered: keep it, updated
+      if (old) {
+        // a listed task that no longer matches stays in place, updated and dimmed, until reload
+        const el = row(task);
+        el.classList.add('unmatched');
+        el.title = 'No longer matches the filters';
+        old.el.replaceWith(el);
+        rows.set(task.id, { task, el });
       }
       return;
     }
@@ -119,12 +134,101 @@ export async function render(main, { params }) {
     if (rows.size === 0) {
       state.hidden = false;
       state.className = 'state muted';
-      state.textContent = filters.status.length || filters.text || filters.label || filters.owner
+      state.textContent = filtered
         ? 'No task matches these filters.'
         : 'No tasks yet. Create one with "New task".';
     } else {
       state.hidden = true;
     }
+  }
+
+  /** The filters as the bulk endpoint takes them (the owner too: the API applies it). */
+  function bulkFilter() {
+    const f = {};
+    if (filters.status.length) f.status = filters.status;
+    for (const k of ['text', 'type', 'label', 'owner']) if (filters[k]) f[k] = filters[k];
+    return f;
+  }
+
+  function describeFilters() {
+    const parts = [];
+    if (filters.status.length) parts.push('status ' + filters.status.join(' or '));
+    if (filters.type) parts.push('type ' + filters.type);
+    if (filters.label) parts.push('label ' + filters.label);
+    if (filters.owner) parts.push('owner ' + filters.owner);
+    if (filters.text) parts.push('"' + filters.text + '" in name or prompt');
+    return parts.join(', ');
+  }
+
+  // "Cancel all matching" / "Retry all matching": a confirm step that shows what will be touched
+  // (the filters, the listed tasks and how many of them the action applies to), then one request
+  function bulkActions() {
+    const result = h('p.bulk-result', { id: 'bulk-result', role: 'status', hidden: true });
+    const confirm = h('div.bulk-confirm', { id: 'bulk-confirm', hidden: true });
+    const cancelBtn = h('button.danger', { type: 'button', id: 'bulk-cancel', onclick: () => ask('cancel') }, 'Cancel all matching');
+    const retryBtn = h('button', { type: 'button', id: 'bulk-retry', onclick: () => ask('retry') }, 'Retry all matching');
+    const el = h('section.bulk', { 'aria-label': 'Bulk actions', id: 'bulk' },
+      h('div.bulk-bar', h('span.muted', 'Every task matching these filters:'), cancelBtn, retryBtn),
+      confirm,
+      result,
+    );
+
+    function ask(action) {
+      result.hidden = true;
+      const listed = [...rows.values()].map((r) => r.task).filter(matches);
+      const applies = action === 'cancel' ? CANCELLABLE : RETRYABLE;
+      const changeable = listed.filter((t) => applies.includes(t.status)).length;
+      const verb = action === 'cancel' ? 'Cancel' : 'Retry';
+      const done = action === 'cancel' ? 'cancelled' : 'retried';
+      const which = action === 'cancel' ? 'unfinished' : applies.join(' or ').toLowerCase();
+      const listedText = listed.length === 0
+        ? 'No task is listed here now; the server looks again when you confirm.'
+        : `${listed.length} task${listed.length === 1 ? ' is' : 's are'} listed here${next ? ', and more are not loaded yet' : ''}; ` +
+          (changeable === listed.length
+            ? `${listed.length === 1 ? 'it' : 'all of them'} can be ${done} (${which}).`
+            : `${changeable} of them can be ${done} (${which}), the other ${listed.length - changeable} would be skipped.`);
+      const preview = h('ul.bulk-preview', { id: 'bulk-preview' },
+        listed.slice(0, 5).map((t) => h('li', badge(t.status), ' ', h('span', title(t)), ' ', h('span.mono.muted', shortId(t.id)))),
+        listed.length > 5 ? h('li.muted', `…and ${listed.length - 5} more listed`) : null,
+      );
+      const input = action === 'cancel'
+        ? h('input', { type: 'text', id: 'bulk-reason', placeholder: 'why (optional)', maxlength: 500 })
+        : h('input', { type: 'number', id: 'bulk-attempts', min: 1, max: 100, value: 3 });
+      const go = h('button' + (action === 'cancel' ? '.danger' : ''), { type: 'submit', id: 'bulk-go' }, `${verb} every matching task`);
+      const back = h('button.secondary', { type: 'button', id: 'bulk-back', onclick: () => { confirm.hidden = true; } }, 'Back');
+      const error = h('p.notice.error', { role: 'alert', hidden: true });
+      clear(confirm,
+        h('p.bulk-what', h('strong', `${verb} every task matching ${describeFilters()}.`), ' ', listedText),
+        preview,
+        h('form.inline', { onsubmit: (e) => { e.preventDefault(); run(action, input, go, error); } },
+          h('label', { for: input.id }, action === 'cancel' ? 'Reason' : 'New attempt budget'), input, go, back),
+        error,
+      );
+      confirm.hidden = false;
+      go.focus();
+    }
+
+    async function run(action, input, go, error) {
+      const body = { action, filter: bulkFilter() };
+      if (action === 'cancel' && input.value.trim()) body.reason = input.value.trim();
+      if (action === 'retry') body.attempts = Number(input.value);
+      go.disabled = cancelBtn.disabled = retryBtn.disabled = true;
+      error.hidden = true;
+      try {
+        const r = await post('/tasks/bulk', body);
+        confirm.hidden = true;
+        result.className = 'bulk-result notice ok';
+        result.textContent = `${r.changed} changed, ${r.skipped} skipped` + ` (${r.matched} matched).`;
+        result.hidden = false;
+      } catch (e) {
+        error.textContent = (action === 'cancel' ? 'Cancel' : 'Retry') + ' refused: ' + e.message;
+        error.hidden = false;
+      } finally {
+        go.disabled = cancelBtn.disabled = retryBtn.disabled = false;
+      }
+    }
+
+    return { el };
   }
 
   async function load(first) {

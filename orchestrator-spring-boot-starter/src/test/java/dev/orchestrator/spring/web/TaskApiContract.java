@@ -197,6 +197,156 @@ abstract class TaskApiContract extends ApiTestSupport {
         "idempotency-conflict");
   }
 
+  // ---- bulk actions ----
+
+  private static String bulk(String action, String filter, String extra) {
+    return "{\"action\": \""
+        + action
+        + "\", \"filter\": "
+        + filter
+        + (extra == null ? "" : ", " + extra)
+        + "}";
+  }
+
+  private static void assertBulk(Reply r, int matched, int changed, int skipped) {
+    assertThat(r.status()).as("%s", r.body()).isEqualTo(200);
+    assertThat(r.body().path("matched").asInt()).as("matched %s", r.body()).isEqualTo(matched);
+    assertThat(r.body().path("changed").asInt()).as("changed %s", r.body()).isEqualTo(changed);
+    assertThat(r.body().path("skipped").asInt()).as("skipped %s", r.body()).isEqualTo(skipped);
+  }
+
+  @Test
+  void bulkActionsRetryAndCancelEveryTaskTheFilterMatches() throws Exception {
+    String run = "bulk-" + UUID.randomUUID();
+    String labels = "\"labels\": {\"run\": \"" + run + "\"}";
+    List<String> broken = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      broken.add(
+          created("{\"type\": \"broken\", \"maxAttempts\": 1, " + labels + "}")
+              .path("id")
+              .asText());
+    }
+    List<String> slow = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      slow.add(created("{\"type\": \"slow\", " + labels + "}").path("id").asText());
+    }
+    String later =
+        created("{\"prompt\": \"later\", \"delay\": \"PT1H\", " + labels + "}").path("id").asText();
+    for (String id : broken) {
+      awaitStatus(id, "FAILED");
+    }
+    for (String id : slow) {
+      awaitStatus(id, "RUNNING");
+    }
+    assertThat(get("/tasks?type=broken&label=run=" + run).body().path("items")).hasSize(3);
+    assertThat(get("/tasks?type=slow&status=RUNNING&label=run=" + run).body().path("items"))
+        .hasSize(2);
+    assertThat(get("/tasks?type=nothing-of-the-kind&label=run=" + run).body().path("items"))
+        .isEmpty();
+
+    // refused before anything changes
+    String ours = "{\"label\": \"run=" + run + "\"}";
+    assertProblem(post("/tasks/bulk", bulk("explode", ours, null)), 400, "bad-request");
+    assertProblem(post("/tasks/bulk", "{\"filter\": " + ours + "}"), 400, "bad-request");
+    assertProblem(post("/tasks/bulk", "{\"action\": \"cancel\"}"), 400, "bad-request");
+    assertProblem(post("/tasks/bulk", ""), 400, "bad-request");
+    assertProblem(post("/tasks/bulk", "{\"action\": \"cancel\", "), 400, "bad-request");
+    assertProblem(
+        post("/tasks/bulk", bulk("cancel", "{\"colour\": \"red\"}", null)), 400, "bad-request");
+    assertProblem(
+        post("/tasks/bulk", bulk("cancel", "{\"status\": \"BOGUS\"}", null)), 400, "bad-request");
+    assertProblem(
+        post("/tasks/bulk", bulk("cancel", "{\"root\": \"not-a-uuid\"}", null)),
+        400,
+        "bad-request");
+    assertProblem(post("/tasks/bulk", bulk("cancel", ours, "\"attempts\": 2")), 400, "bad-request");
+    assertProblem(
+        post("/tasks/bulk", bulk("retry", ours, "\"reason\": \"why\"")), 400, "bad-request");
+    Reply noBudget = post("/tasks/bulk", bulk("retry", ours, "\"attempts\": 0"));
+    assertProblem(noBudget, 400, "invalid-task");
+    assertThat(noBudget.body().path("problem").asText()).isEqualTo("BAD_RETRY");
+    for (String id : broken) {
+      assertThat(get("/tasks/" + id).body().path("status").asText()).isEqualTo("FAILED");
+    }
+    for (String id : slow) {
+      assertThat(get("/tasks/" + id).body().path("status").asText()).isEqualTo("RUNNING");
+    }
+
+    Reply retried =
+        post(
+            "/tasks/bulk",
+            bulk(
+                "RETRY",
+                "{\"status\": [\"FAILED\"], \"type\": \"broken\", \"label\": \"run=" + run + "\"}",
+                "\"attempts\": 1"));
+    assertBulk(retried, 3, 3, 0);
+    for (String id : broken) {
+      Waits.until(
+          "the retried task ran again and failed",
+          WAIT,
+          () -> {
+            try {
+              return get("/tasks/" + id + "/attempts").body().size() == 2
+                  && "FAILED".equals(get("/tasks/" + id).body().path("status").asText());
+            } catch (Exception e) {
+              throw new AssertionError(e);
+            }
+          });
+    }
+
+    // the failed ones are matched and skipped; the running and the scheduled ones are cancelled
+    assertBulk(
+        post("/tasks/bulk", bulk("cancel", ours, "\"reason\": \"clearing the run\"")), 6, 3, 3);
+    for (String id : slow) {
+      JsonNode t = get("/tasks/" + id).body();
+      assertThat(t.path("status").asText()).isEqualTo("CANCELLED");
+      assertThat(t.path("error").path("message").asText()).isEqualTo("clearing the run");
+    }
+    assertThat(get("/tasks/" + later).body().path("status").asText()).isEqualTo("CANCELLED");
+    for (String id : broken) {
+      assertThat(get("/tasks/" + id).body().path("status").asText()).isEqualTo("FAILED");
+    }
+  }
+
+  @Test
+  void aBulkActionSeesOnlyTheRequestsOwnersTasks() throws Exception {
+    String run = "bulk-owner-" + UUID.randomUUID();
+    String labels = "\"labels\": {\"run\": \"" + run + "\"}";
+    String alices =
+        created(
+                "{\"prompt\": \"later\", \"delay\": \"PT1H\", " + labels + "}",
+                "X-User-Id",
+                "alice")
+            .path("id")
+            .asText();
+    String ours = "{\"label\": \"run=" + run + "\"}";
+    assertBulk(post("/tasks/bulk", bulk("cancel", ours, null), "X-User-Id", "bob"), 0, 0, 0);
+    assertBulk(
+        post(
+            "/tasks/bulk",
+            bulk("cancel", "{\"owner\": \"alice\", \"label\": \"run=" + run + "\"}", null),
+            "X-User-Id",
+            "bob"),
+        0,
+        0,
+        0);
+    assertThat(get("/tasks/" + alices).body().path("status").asText()).isEqualTo("SCHEDULED");
+    assertBulk(
+        post(
+            "/tasks/bulk",
+            bulk("cancel", "{\"owner\": \"bob\", \"label\": \"run=" + run + "\"}", null)),
+        0,
+        0,
+        0);
+    assertBulk(post("/tasks/bulk", bulk("cancel", ours, null), "X-User-Id", "alice"), 1, 1, 0);
+    JsonNode cancelled = get("/tasks/" + alices).body();
+    assertThat(cancelled.path("status").asText()).isEqualTo("CANCELLED");
+    assertThat(cancelled.path("error").path("message").asText())
+        .isEqualTo("cancelled in bulk through the API");
+    assertProblem(
+        post("/tasks/bulk", bulk("cancel", ours, null), "X-User-Id", "-"), 401, "owner-required");
+  }
+
   // ---- owners ----
 
   @Test

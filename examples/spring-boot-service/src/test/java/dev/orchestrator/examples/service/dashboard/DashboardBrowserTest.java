@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -63,6 +64,19 @@ class DashboardBrowserTest {
               Thread.sleep(50);
             }
             return HandlerResult.of("done slowly");
+          });
+    }
+
+    /** As fails-once, under a type of its own: the bulk retry's test filters by it. */
+    @Bean
+    OrchestratorHandler bulkFlaky() {
+      return new OrchestratorHandler(
+          "bulk-flaky",
+          ctx -> {
+            if (ctx.task().attempt() == 1) {
+              throw new FatalTaskException("refused on the first attempt");
+            }
+            return HandlerResult.of("fine on attempt " + ctx.task().attempt());
           });
     }
 
@@ -411,6 +425,89 @@ class DashboardBrowserTest {
     return browser.driver.findElements(By.cssSelector("#task-list .task-row")).stream()
         .map(e -> e.getAttribute("data-id"))
         .toList();
+  }
+
+  @Test
+  void theFailedTasksOfATypeAreRetriedAllAtOnceFromTheFilteredList() throws Exception {
+    List<String> flaky = new java.util.ArrayList<>();
+    for (int i = 1; i <= 4; i++) {
+      flaky.add(
+          submit(
+              Map.of(
+                  "name",
+                  "flaky step " + i,
+                  "type",
+                  "bulk-flaky",
+                  "prompt",
+                  "try " + i,
+                  "maxAttempts",
+                  1)));
+    }
+    String otherType =
+        submit(
+            Map.of(
+                "name", "other failure", "type", "fails-once", "prompt", "no", "maxAttempts", 1));
+    for (String id : flaky) {
+      awaitStatus(id, "FAILED");
+    }
+    awaitStatus(otherType, "FAILED");
+    open("#/tasks?status=FAILED&type=bulk-flaky");
+    wait.until(d -> rows().size() == 4 && rows().containsAll(flaky));
+    assertThat(browser.driver.findElement(By.id("f-type")).getAttribute("value"))
+        .isEqualTo("bulk-flaky");
+
+    browser.driver.findElement(By.id("bulk-retry")).click();
+    WebElement confirm =
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("bulk-confirm")));
+    assertThat(confirm.getText())
+        .contains("Retry every task matching status FAILED, type bulk-flaky")
+        .contains("4 tasks are listed here")
+        .contains("all of them can be retried");
+    assertThat(browser.driver.findElements(By.cssSelector("#bulk-preview li"))).hasSize(4);
+    for (String id : flaky) {
+      assertThat(api("GET", "/tasks/" + id, null).path("status").asText())
+          .as("nothing changes before the confirm")
+          .isEqualTo("FAILED");
+    }
+    Path confirmShot = browser.screenshot("bulk-confirm", 1280);
+    java.nio.file.Files.copy(
+        confirmShot,
+        Path.of("/tmp/bulk-dashboard-confirm.png"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    browser.screenshot("bulk-confirm", 390);
+
+    WebElement attempts = browser.driver.findElement(By.id("bulk-attempts"));
+    attempts.clear();
+    attempts.sendKeys("2");
+    browser.driver.findElement(By.id("bulk-go")).click();
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("bulk-result"), "4 changed, 0 skipped"));
+    for (String id : flaky) {
+      awaitStatus(id, "COMPLETED");
+    }
+    // the listed rows follow live: each leaves FAILED
+    wait.until(
+        d ->
+            flaky.stream()
+                .allMatch(
+                    id ->
+                        "COMPLETED"
+                            .equals(
+                                d.findElement(
+                                        By.cssSelector(
+                                            "#task-list .task-row[data-id='" + id + "']"))
+                                    .getAttribute("data-status"))));
+    assertThat(api("GET", "/tasks/" + otherType, null).path("status").asText())
+        .as("another type is left alone")
+        .isEqualTo("FAILED");
+    assertNoReload();
+    Path resultShot = browser.screenshot("bulk-result", 1280);
+    java.nio.file.Files.copy(
+        resultShot,
+        Path.of("/tmp/bulk-dashboard.png"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    browser.screenshot("bulk-result", 390);
   }
 
   @Test

@@ -67,6 +67,14 @@ class ReadOnlyDashboardBrowserTest {
     assertThat(browser.driver.findElements(By.id("cancel"))).isEmpty();
     assertThat(browser.driver.findElements(By.cssSelector("section.actions button"))).isEmpty();
 
+    browser.js("location.hash = '#/tasks?status=SCHEDULED'");
+    wait.until(
+        d ->
+            !d.findElements(By.cssSelector("#task-list .task-row[data-id='" + queued.id() + "']"))
+                .isEmpty());
+    assertThat(browser.driver.findElements(By.id("bulk"))).as("no bulk actions").isEmpty();
+    assertThat(browser.driver.findElements(By.id("bulk-cancel"))).isEmpty();
+
     browser.js("location.hash = '#/new'");
     wait.until(d -> d.findElement(By.cssSelector("main")).getText().contains("No such page"));
     assertThat(browser.driver.findElements(By.id("create"))).isEmpty();
