@@ -19,8 +19,13 @@ import dev.orchestrator.runtime.Ids;
 import dev.orchestrator.runtime.Limits;
 import dev.orchestrator.runtime.Node;
 import dev.orchestrator.runtime.RuntimeSettings;
+import dev.orchestrator.runtime.ScheduleLoop;
 import dev.orchestrator.runtime.TaskFactory;
 import dev.orchestrator.runtime.Transitioner;
+import dev.orchestrator.schedule.InvalidScheduleException;
+import dev.orchestrator.schedule.MisfirePolicy;
+import dev.orchestrator.schedule.Recurrence;
+import dev.orchestrator.schedule.Schedule;
 import dev.orchestrator.spi.Clock;
 import dev.orchestrator.spi.EventBus;
 import dev.orchestrator.spi.HandlerResult;
@@ -35,6 +40,8 @@ import dev.orchestrator.spi.TaskUpdate;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -82,6 +89,7 @@ public final class Orchestrator implements AutoCloseable {
   private final Map<String, String> templates;
   private final Duration heartbeatInterval;
   private final Node node;
+  private final ScheduleLoop schedules;
   private final String nodeId;
   private final int batchSize;
   private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
@@ -110,6 +118,8 @@ public final class Orchestrator implements AutoCloseable {
     this.factory = new TaskFactory(b.limits, b.templates, submittable, settings);
     this.templates =
         java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(b.templates));
+    this.schedules =
+        new ScheduleLoop(b.store, b.clock, settings, spec -> submitAll(List.of(spec), null).get(0));
     this.node =
         new Node(
             settings,
@@ -123,7 +133,8 @@ public final class Orchestrator implements AutoCloseable {
                 b.prices,
                 b.metrics,
                 b.classifier,
-                handlers));
+                handlers,
+                schedules));
     this.listeners.addAll(b.listeners);
     this.sequencer = new EventSequencer(b.store, this::notifyListeners, LISTENER_HOLD, nodeId);
     this.subscription = bus.subscribe(this::onEvent);
@@ -166,7 +177,10 @@ public final class Orchestrator implements AutoCloseable {
     return new Builder();
   }
 
-  /** Starts this node's workers, scheduler and maintenance. Submitting works before start too. */
+  /**
+   * Starts this node's workers, scheduler, recurring schedules and maintenance. Submitting works
+   * before start too.
+   */
   public Orchestrator start() {
     synchronized (lifecycleLock) {
       if (closed) {
@@ -686,6 +700,178 @@ public final class Orchestrator implements AutoCloseable {
     return store.countByStatus(null);
   }
 
+  // ---- recurring schedules ----
+
+  /**
+   * Creates the schedule of this name, or updates it: from now on the cluster submits one task of
+   * {@code spec} for each fire time of {@code recurrence}, whichever nodes are up, however many.
+   * Each task carries the idempotency key {@code schedule:<name>:<fire time>} (unique per owner in
+   * the store, which is what makes it one per fire time) and the labels {@code schedule=<name>} and
+   * {@code scheduledFor=<fire time>}. A schedule is not an owner's: its tasks belong to the spec's
+   * owner (default {@link Task#DEFAULT_OWNER}), and its name is unique in the store.
+   *
+   * <p>Fire times strictly after the schedule's creation count. An update keeps what the schedule
+   * already handled unless the recurrence changes: a new recurrence counts from now. Fire times no
+   * started node saw come (all were down) are handled by the misfire policy when one starts.
+   *
+   * @param misfire {@link MisfirePolicy#RUN_ONCE}: one task for the latest fire time missed; {@link
+   *     MisfirePolicy#SKIP}: none unless it is at most {@link Builder#scheduleGrace} late
+   * @param spec the task of each fire, checked now exactly as {@link #submit} checks it; it may not
+   *     set runAt (use a delay), dependsOn, an idempotency key, or the labels {@value
+   *     Schedule#LABEL} and {@value Schedule#FIRE_TIME_LABEL}
+   * @return the stored schedule
+   * @throws InvalidScheduleException for a bad name, or a missing recurrence or policy; nothing is
+   *     written
+   * @throws InvalidTaskException for a spec that {@link #submit} would refuse, or one of the fields
+   *     above; nothing is written
+   */
+  public Schedule schedule(
+      String name, Recurrence recurrence, MisfirePolicy misfire, TaskSpec spec) {
+    Schedule.checkName(name);
+    if (recurrence == null) {
+      throw new InvalidScheduleException("a schedule needs a recurrence");
+    }
+    if (misfire == null) {
+      throw new InvalidScheduleException("a schedule needs a misfire policy");
+    }
+    Recurrence kept = storable(recurrence);
+    checkScheduledSpec(name, spec, kept);
+    while (true) {
+      Instant now = clock.now();
+      Optional<Schedule> current = store.schedule(name);
+      Schedule next;
+      if (current.isEmpty()) {
+        next = new Schedule(name, kept, misfire, spec, now, now, kept.next(now), 0, now);
+      } else {
+        Schedule c = current.get();
+        boolean sameTimes = c.recurrence().equals(kept);
+        Instant since = sameTimes ? c.since() : now;
+        next =
+            new Schedule(
+                name,
+                kept,
+                misfire,
+                spec,
+                c.createdAt(),
+                since,
+                kept.next(since),
+                c.version(),
+                now);
+      }
+      Optional<Schedule> saved = store.saveSchedule(next);
+      if (saved.isPresent()) {
+        schedules.wake(saved.get().nextFire());
+        return saved.get();
+      }
+      // another writer (an update, or a node firing it) came first: read it again
+    }
+  }
+
+  /**
+   * Creates or updates a cron schedule with {@link MisfirePolicy#RUN_ONCE}; see {@link
+   * #schedule(String, Recurrence, MisfirePolicy, TaskSpec)} and {@link
+   * dev.orchestrator.schedule.Cron} for the syntax and daylight saving time.
+   *
+   * @param zone the zone whose wall clock the expression reads
+   */
+  public Schedule schedule(String name, String cron, ZoneId zone, TaskSpec spec) {
+    if (cron == null) {
+      throw new InvalidScheduleException("a cron schedule needs an expression");
+    }
+    if (zone == null) {
+      throw new InvalidScheduleException("a cron schedule needs a zone");
+    }
+    return schedule(name, Recurrence.cron(cron, zone), MisfirePolicy.RUN_ONCE, spec);
+  }
+
+  /**
+   * Creates or updates a schedule that fires every {@code every} (at whole multiples of it since
+   * the epoch), with {@link MisfirePolicy#RUN_ONCE}; see {@link #schedule(String, Recurrence,
+   * MisfirePolicy, TaskSpec)}.
+   */
+  public Schedule schedule(String name, Duration every, TaskSpec spec) {
+    if (every == null) {
+      throw new InvalidScheduleException("an interval schedule needs an interval");
+    }
+    return schedule(name, Recurrence.every(every), MisfirePolicy.RUN_ONCE, spec);
+  }
+
+  /**
+   * Removes a schedule: it fires no more. The tasks it submitted stay; a fire another node is
+   * making at this instant may still submit its task.
+   *
+   * @return whether there was a schedule of this name
+   */
+  public boolean unschedule(String name) {
+    return name != null && store.deleteSchedule(name);
+  }
+
+  /** The schedule of this name, if any. */
+  public Optional<Schedule> getSchedule(String name) {
+    return name == null ? Optional.empty() : store.schedule(name);
+  }
+
+  /** Every schedule, by name. */
+  public List<Schedule> schedules() {
+    return store.schedules();
+  }
+
+  /**
+   * The newest tasks a schedule submitted (those labelled {@code schedule=<name>}), newest first;
+   * for more, or other filters, {@link #list} with the label.
+   *
+   * @param limit 1 to {@link TaskQuery#MAX_LIMIT}
+   */
+  public List<Task> scheduledTasks(String name, int limit) {
+    Objects.requireNonNull(name, "name");
+    return list(TaskQuery.builder().label(Schedule.LABEL, name).limit(limit).build()).items();
+  }
+
+  /** An interval anchor as every store keeps it, to the microsecond; any other as it is. */
+  private static Recurrence storable(Recurrence r) {
+    if (r instanceof Recurrence.IntervalRecurrence i
+        && !i.anchor().equals(i.anchor().truncatedTo(ChronoUnit.MICROS))) {
+      return Recurrence.every(i.interval(), i.anchor().truncatedTo(ChronoUnit.MICROS));
+    }
+    return r;
+  }
+
+  /** Refuses a schedule's spec as submit would refuse its task, before anything is written. */
+  private void checkScheduledSpec(String name, TaskSpec spec, Recurrence recurrence) {
+    if (spec == null) {
+      throw new InvalidTaskException(Problem.BAD_FIELD, "a schedule needs the spec of its task");
+    }
+    if (spec.runAt() != null) {
+      throw new InvalidTaskException(
+          Problem.BAD_FIELD,
+          "a schedule's task cannot have a fixed runAt: each fire runs it at once, or after its"
+              + " delay");
+    }
+    if (!spec.dependsOn().isEmpty()) {
+      throw new InvalidTaskException(
+          Problem.BAD_FIELD, "a schedule's task cannot depend on other tasks");
+    }
+    if (spec.idempotencyKey() != null) {
+      throw new InvalidTaskException(
+          Problem.BAD_FIELD,
+          "a schedule sets each task's idempotency key itself (schedule:<name>:<fire time>)");
+    }
+    if (spec.labels().containsKey(Schedule.LABEL)
+        || spec.labels().containsKey(Schedule.FIRE_TIME_LABEL)) {
+      throw new InvalidTaskException(
+          Problem.BAD_FIELD,
+          "a schedule sets the labels '"
+              + Schedule.LABEL
+              + "' and '"
+              + Schedule.FIRE_TIME_LABEL
+              + "' of its tasks itself");
+    }
+    Instant now = clock.now();
+    // the task of the first fire, built as a fire builds it and then dropped: submit's own checks
+    factory.create(
+        ScheduleLoop.taskFor(name, spec, recurrence.next(now)), List.of(), false, null, now);
+  }
+
   private static boolean visible(Task t, String owner) {
     return owner == null || owner.equals(t.owner());
   }
@@ -733,6 +919,7 @@ public final class Orchestrator implements AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     public static final int DEFAULT_BATCH_SIZE = 500;
+    public static final Duration DEFAULT_SCHEDULE_GRACE = Duration.ofMinutes(1);
 
     private TaskStore store;
     private TaskQueue queue;
@@ -757,6 +944,7 @@ public final class Orchestrator implements AutoCloseable {
     private int defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS;
     private RetryPolicy defaultRetry = RetryPolicy.DEFAULT;
     private int batchSize = DEFAULT_BATCH_SIZE;
+    private Duration scheduleGrace = DEFAULT_SCHEDULE_GRACE;
     private Duration retention;
     private Limits limits = Limits.DEFAULT;
     private final Map<String, TaskHandler> handlers = new HashMap<>();
@@ -898,6 +1086,17 @@ public final class Orchestrator implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How late a recurring schedule's fire time may still run under {@link MisfirePolicy#SKIP}
+     * (default 1 min): a fire time found later than this after it (the cluster was down, or busy)
+     * is dropped. {@link MisfirePolicy#RUN_ONCE} ignores it. Zero drops every fire a node did not
+     * handle at its very instant, which is rarely meant.
+     */
+    public Builder scheduleGrace(Duration value) {
+      scheduleGrace = value;
+      return this;
+    }
+
     /** Most rows one scheduler, reaper or reconciler step handles (default 500). */
     public Builder batchSize(int value) {
       batchSize = value;
@@ -1000,6 +1199,9 @@ public final class Orchestrator implements AutoCloseable {
       positive("reconcileAfter", reconcileAfter);
       positive("pollInterval", pollInterval);
       positive("schedulerMaxIdle", schedulerMaxIdle);
+      if (scheduleGrace == null || scheduleGrace.isNegative()) {
+        throw new IllegalArgumentException("scheduleGrace must not be negative: " + scheduleGrace);
+      }
       positive("defaultTimeout", defaultTimeout);
       if (shutdownGrace.isNegative()) {
         throw new IllegalArgumentException("shutdownGrace must not be negative");
@@ -1055,7 +1257,8 @@ public final class Orchestrator implements AutoCloseable {
               defaultRetry,
               batchSize,
               retention,
-              new Route(queues, taskTypes != null ? taskTypes : handled));
+              new Route(queues, taskTypes != null ? taskTypes : handled),
+              scheduleGrace);
       return new Orchestrator(this);
     }
 

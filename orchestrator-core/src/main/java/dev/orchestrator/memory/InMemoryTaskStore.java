@@ -12,6 +12,7 @@ import dev.orchestrator.UsageTotal;
 import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.lifecycle.Transitions;
+import dev.orchestrator.schedule.Schedule;
 import dev.orchestrator.spi.Lease;
 import dev.orchestrator.spi.Route;
 import dev.orchestrator.spi.TaskStore;
@@ -37,7 +38,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The embedded store: tasks in memory, lost with the JVM. Writes are serialised on one lock and
  * checked exactly as a database checks them (status and version compare-and-set), so it gives one
- * JVM the same guarantees PostgreSQL gives a cluster. Reads of single tasks take no lock.
+ * JVM the same guarantees PostgreSQL gives a cluster. Reads of single tasks take no lock. Recurring
+ * schedules live in a map of their own, each changed by a compare-and-set on its entry, never under
+ * the tasks' lock.
  */
 public final class InMemoryTaskStore implements TaskStore {
   private static final Comparator<Task> CLAIM_ORDER =
@@ -88,6 +91,12 @@ public final class InMemoryTaskStore implements TaskStore {
   private final long[] countOf = new long[TaskStatus.values().length];
 
   private final Map<String, dev.orchestrator.NodeInfo> nodes = new ConcurrentHashMap<>();
+
+  /** Recurring schedules by name; each write is a compare-and-set on its entry alone. */
+  private final Map<String, Schedule> schedules = new ConcurrentHashMap<>();
+
+  private static final Comparator<Schedule> DUE_SCHEDULES =
+      Comparator.comparing(Schedule::nextFire).thenComparing(Schedule::name);
 
   @Override
   public List<Task> insert(List<Task> newTasks) {
@@ -489,6 +498,77 @@ public final class InMemoryTaskStore implements TaskStore {
         .filter(n -> !n.lastSeen().isBefore(seenSince))
         .sorted(Comparator.comparing(dev.orchestrator.NodeInfo::nodeId))
         .toList();
+  }
+
+  // ---- recurring schedules: a map of their own, never under the tasks' lock ----
+
+  @Override
+  public Optional<Schedule> saveSchedule(Schedule schedule) {
+    Schedule[] stored = new Schedule[1];
+    schedules.compute(
+        schedule.name(),
+        (name, current) -> {
+          long version = current == null ? 0 : current.version();
+          if (version != schedule.version()) {
+            return current;
+          }
+          stored[0] = withVersion(schedule, version + 1);
+          return stored[0];
+        });
+    return Optional.ofNullable(stored[0]);
+  }
+
+  @Override
+  public Optional<Schedule> schedule(String name) {
+    return Optional.ofNullable(schedules.get(name));
+  }
+
+  @Override
+  public List<Schedule> schedules() {
+    return schedules.values().stream().sorted(Comparator.comparing(Schedule::name)).toList();
+  }
+
+  @Override
+  public boolean deleteSchedule(String name) {
+    return schedules.remove(name) != null;
+  }
+
+  @Override
+  public Optional<Schedule> advanceSchedule(
+      String name, long expectedVersion, Instant since, Instant nextFire, Instant now) {
+    Schedule[] stored = new Schedule[1];
+    schedules.computeIfPresent(
+        name,
+        (n, current) -> {
+          if (current.version() != expectedVersion) {
+            return current;
+          }
+          stored[0] = withVersion(current.advancedTo(since, nextFire, now), current.version() + 1);
+          return stored[0];
+        });
+    return Optional.ofNullable(stored[0]);
+  }
+
+  @Override
+  public List<Schedule> dueSchedules(Instant until, int limit) {
+    return schedules.values().stream()
+        .filter(s -> !s.nextFire().isAfter(until))
+        .sorted(DUE_SCHEDULES)
+        .limit(limit)
+        .toList();
+  }
+
+  private static Schedule withVersion(Schedule s, long version) {
+    return new Schedule(
+        s.name(),
+        s.recurrence(),
+        s.misfire(),
+        s.spec(),
+        s.createdAt(),
+        s.since(),
+        s.nextFire(),
+        version,
+        s.updatedAt());
   }
 
   @Override

@@ -19,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One node's runtime: workers, scheduler, heartbeat, reaper and reconciler around one store and
- * queue. {@link dev.orchestrator.Orchestrator} starts one per instance. Internal.
+ * One node's runtime: workers, scheduler, recurring schedules, heartbeat, reaper and reconciler
+ * around one store and queue. {@link dev.orchestrator.Orchestrator} starts one per instance.
+ * Internal.
  */
 public final class Node implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Node.class);
@@ -32,6 +33,7 @@ public final class Node implements AutoCloseable {
   private final Scheduler scheduler;
   private final Reaper reaper;
   private final Reconciler reconciler;
+  private final ScheduleLoop schedules;
   private final ScheduledExecutorService maintenance;
   private final ScheduledExecutorService timer;
   private final GroupCommit commits;
@@ -49,7 +51,8 @@ public final class Node implements AutoCloseable {
       PriceTable prices,
       MetricsRecorder metrics,
       ErrorClassifier classifier,
-      Map<String, TaskHandler> handlers) {}
+      Map<String, TaskHandler> handlers,
+      ScheduleLoop schedules) {}
 
   public Node(RuntimeSettings settings, Parts parts) {
     this.settings = settings;
@@ -75,6 +78,7 @@ public final class Node implements AutoCloseable {
     this.reaper = new Reaper(store, transitioner, settings.batchSize());
     this.reconciler =
         new Reconciler(store, transitioner, settings.reconcileAfter(), settings.batchSize());
+    this.schedules = parts.schedules();
     parts.metrics().bindStatusCounts(store::countByStatus);
   }
 
@@ -101,6 +105,7 @@ public final class Node implements AutoCloseable {
     commits.start();
     workers.start();
     scheduler.start();
+    schedules.start();
     Instant startedAt = transitioner.clock().now();
     Runnable alive =
         () ->
@@ -149,6 +154,7 @@ public final class Node implements AutoCloseable {
     workers.stopAccepting();
     try {
       scheduler.stop();
+      schedules.stop();
       workers.drain(settings.shutdownGrace());
       commits.close();
     } catch (InterruptedException e) {

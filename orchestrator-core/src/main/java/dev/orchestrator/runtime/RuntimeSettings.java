@@ -23,6 +23,8 @@ import java.time.Duration;
  * @param batchSize most rows one promotion, reaping, reconciling or purging step handles
  * @param retention how long terminal tasks are kept, or null to keep them all
  * @param route the queues and task types this node claims
+ * @param scheduleGrace how late a recurring schedule's fire may still run under {@code
+ *     MisfirePolicy.SKIP}
  */
 public record RuntimeSettings(
     String nodeId,
@@ -40,4 +42,5 @@ public record RuntimeSettings(
     RetryPolicy defaultRetry,
     int batchSize,
     Duration retention,
-    Route route) {}
+    Route route,
+    Duration scheduleGrace) {}

@@ -9,6 +9,7 @@ import dev.orchestrator.TaskQuery;
 import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.AttemptOutcome;
 import dev.orchestrator.lifecycle.TaskEvent;
+import dev.orchestrator.schedule.Schedule;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -189,6 +190,49 @@ public interface TaskStore extends AutoCloseable {
 
   /** The nodes heard of since {@code seenSince}, by id. */
   List<dev.orchestrator.NodeInfo> nodes(Instant seenSince);
+
+  // ---- recurring schedules ----
+
+  /**
+   * Writes a schedule as a compare-and-set on its name and version: a schedule with version 0 is
+   * inserted if no schedule of its name exists; one with version n replaces the stored schedule of
+   * its name if that one still has version n. Either way the stored copy gets version n + 1.
+   *
+   * @return the stored schedule, or empty when the compare-and-set failed (the name is taken, or
+   *     the schedule changed or disappeared since it was read)
+   */
+  Optional<Schedule> saveSchedule(Schedule schedule);
+
+  /** The schedule of this name, if any. */
+  Optional<Schedule> schedule(String name);
+
+  /** Every schedule, by name. */
+  List<Schedule> schedules();
+
+  /**
+   * Removes the schedule of this name. Tasks it submitted stay.
+   *
+   * @return whether there was one
+   */
+  boolean deleteSchedule(String name);
+
+  /**
+   * Records that a schedule handled its fire times up to {@code since}, as a compare-and-set on its
+   * version: {@code since}, {@code nextFire} and {@code updatedAt} are set and the version
+   * incremented only if the stored version is still {@code expectedVersion}. Of many nodes
+   * advancing one schedule from the same version, exactly one wins.
+   *
+   * @return the stored schedule, or empty when the version no longer matches (or it was removed)
+   */
+  Optional<Schedule> advanceSchedule(
+      String name, long expectedVersion, Instant since, Instant nextFire, Instant now);
+
+  /**
+   * Up to {@code limit} schedules whose next fire time is not after {@code until}, earliest first
+   * (then by name): the due ones, and those a runtime that looks ahead to {@code until} should wake
+   * up for.
+   */
+  List<Schedule> dueSchedules(Instant until, int limit);
 
   /** Releases the store's resources. The in-memory store forgets nothing on close. */
   @Override

@@ -8,6 +8,7 @@ import dev.orchestrator.TaskStatus;
 import dev.orchestrator.UsageTotal;
 import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.TaskEvent;
+import dev.orchestrator.schedule.Schedule;
 import dev.orchestrator.spi.Lease;
 import dev.orchestrator.spi.TaskStore;
 import dev.orchestrator.spi.TaskUpdate;
@@ -190,5 +191,38 @@ public class DelegatingTaskStore implements TaskStore {
   @Override
   public List<Optional<Task>> updateAll(List<TaskUpdate> updates) {
     return call(() -> delegate.updateAll(updates));
+  }
+
+  // ---- recurring schedules ----
+
+  @Override
+  public Optional<Schedule> saveSchedule(Schedule schedule) {
+    return call(() -> delegate.saveSchedule(schedule));
+  }
+
+  @Override
+  public Optional<Schedule> schedule(String name) {
+    return call(() -> delegate.schedule(name));
+  }
+
+  @Override
+  public List<Schedule> schedules() {
+    return call(delegate::schedules);
+  }
+
+  @Override
+  public boolean deleteSchedule(String name) {
+    return call(() -> delegate.deleteSchedule(name));
+  }
+
+  @Override
+  public Optional<Schedule> advanceSchedule(
+      String name, long expectedVersion, Instant since, Instant nextFire, Instant now) {
+    return call(() -> delegate.advanceSchedule(name, expectedVersion, since, nextFire, now));
+  }
+
+  @Override
+  public List<Schedule> dueSchedules(Instant until, int limit) {
+    return call(() -> delegate.dueSchedules(until, limit));
   }
 }

@@ -15,6 +15,7 @@ import dev.orchestrator.Page;
 import dev.orchestrator.Task;
 import dev.orchestrator.TaskError;
 import dev.orchestrator.TaskQuery;
+import dev.orchestrator.TaskSpec;
 import dev.orchestrator.TaskStatus;
 import dev.orchestrator.Usage;
 import dev.orchestrator.UsageTotal;
@@ -22,6 +23,9 @@ import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.AttemptOutcome;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.retry.RetryPolicy;
+import dev.orchestrator.schedule.MisfirePolicy;
+import dev.orchestrator.schedule.Recurrence;
+import dev.orchestrator.schedule.Schedule;
 import dev.orchestrator.spi.Lease;
 import dev.orchestrator.spi.Route;
 import dev.orchestrator.spi.TaskStore;
@@ -29,6 +33,7 @@ import dev.orchestrator.spi.TaskUpdate;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -1182,5 +1187,206 @@ public abstract class TaskStoreContract {
     assertEquals(1, acme.size());
     assertEquals("m1", acme.get(0).model());
     assertEquals(10, acme.get(0).outputTokens());
+  }
+
+  // ---- recurring schedules ----
+
+  /** A spec with every field set: a store keeps whatever spec it is given. */
+  private static TaskSpec everyField() {
+    return new TaskSpec(
+        "nightly 'report'; --",
+        "report",
+        "reports",
+        "Summarise {{day}} \"quoted\" \\ 🤖\nline 2",
+        "daily-template",
+        Map.of("day", "yesterday", "ünï", "cödé"),
+        "gpt-x",
+        new CallOptions("be brief", 0.3, 256),
+        -7,
+        5,
+        T0.plusSeconds(3600),
+        Duration.ofMillis(1500),
+        Duration.ofSeconds(42),
+        new RetryPolicy(Duration.ofMillis(250), 3.0, Duration.ofSeconds(9)),
+        List.of(UUID.randomUUID(), UUID.randomUUID()),
+        "key-1",
+        "tenant-ä",
+        Map.of("team", "search", "quote'", "va\"lue"));
+  }
+
+  private static Schedule newSchedule(String name, Recurrence recurrence, Instant nextFire) {
+    return new Schedule(
+        name,
+        recurrence,
+        MisfirePolicy.RUN_ONCE,
+        TaskSpec.prompt("tick of " + name).build(),
+        T0,
+        T0,
+        nextFire,
+        0,
+        T0);
+  }
+
+  private static Schedule withVersion(Schedule s, long version) {
+    return new Schedule(
+        s.name(),
+        s.recurrence(),
+        s.misfire(),
+        s.spec(),
+        s.createdAt(),
+        s.since(),
+        s.nextFire(),
+        version,
+        s.updatedAt());
+  }
+
+  @Test
+  void aScheduleReadsBackWithEveryField() {
+    Recurrence cron = Recurrence.cron("0 30 9 * * MON-FRI", ZoneId.of("Europe/Berlin"));
+    Schedule s =
+        new Schedule(
+            "daily ünïcödé 'report'",
+            cron,
+            MisfirePolicy.SKIP,
+            everyField(),
+            T0,
+            T0.plusSeconds(5),
+            cron.next(T0.plusSeconds(5)),
+            0,
+            T0.plusSeconds(6));
+    Schedule stored = store.saveSchedule(s).orElseThrow();
+    assertEquals(withVersion(s, 1), stored);
+    assertEquals(Optional.of(stored), store.schedule(s.name()));
+
+    Recurrence interval =
+        Recurrence.every(Duration.ofMillis(90_500), Instant.parse("2026-01-01T00:00:00.123456Z"));
+    Schedule every = newSchedule("every", interval, interval.next(T0));
+    assertEquals(withVersion(every, 1), store.saveSchedule(every).orElseThrow());
+    assertEquals(interval, store.schedule("every").orElseThrow().recurrence());
+    assertEquals(
+        List.of(stored.name(), "every").stream().sorted().toList(),
+        store.schedules().stream().map(Schedule::name).toList());
+    assertTrue(store.schedule("none").isEmpty());
+  }
+
+  @Test
+  void savingAScheduleIsACompareAndSetOnItsVersion() {
+    Recurrence every = Recurrence.every(Duration.ofSeconds(10));
+    Schedule first = newSchedule("s", every, T0.plusSeconds(10));
+    Schedule v1 = store.saveSchedule(first).orElseThrow();
+    assertEquals(1, v1.version());
+    assertTrue(store.saveSchedule(first).isEmpty(), "the name is taken");
+
+    Schedule changed =
+        new Schedule(
+            "s",
+            Recurrence.every(Duration.ofSeconds(20)),
+            MisfirePolicy.SKIP,
+            TaskSpec.prompt("changed").build(),
+            T0,
+            T0.plusSeconds(1),
+            T0.plusSeconds(20),
+            1,
+            T0.plusSeconds(1));
+    Schedule v2 = store.saveSchedule(changed).orElseThrow();
+    assertEquals(withVersion(changed, 2), v2);
+    assertTrue(store.saveSchedule(changed).isEmpty(), "version 1 is gone");
+    assertTrue(store.saveSchedule(withVersion(changed, 7)).isEmpty(), "no version 7");
+    assertEquals(Optional.of(v2), store.schedule("s"));
+    assertTrue(store.saveSchedule(withVersion(newSchedule("t", every, T0), 1)).isEmpty());
+    assertTrue(store.schedule("t").isEmpty(), "an update of nothing inserts nothing");
+  }
+
+  @Test
+  void deletingASchedule() {
+    Recurrence every = Recurrence.every(Duration.ofSeconds(10));
+    store.saveSchedule(newSchedule("b", every, T0.plusSeconds(10))).orElseThrow();
+    store.saveSchedule(newSchedule("a", every, T0.plusSeconds(10))).orElseThrow();
+    assertEquals(List.of("a", "b"), store.schedules().stream().map(Schedule::name).toList());
+    assertTrue(store.deleteSchedule("a"));
+    assertFalse(store.deleteSchedule("a"));
+    assertFalse(store.deleteSchedule("never"));
+    assertEquals(List.of("b"), store.schedules().stream().map(Schedule::name).toList());
+    // the name is free again: a new schedule starts at version 1
+    assertEquals(
+        1, store.saveSchedule(newSchedule("a", every, T0.plusSeconds(10))).orElseThrow().version());
+  }
+
+  @Test
+  void advancingAScheduleIsACompareAndSetOnItsVersion() {
+    Recurrence every = Recurrence.every(Duration.ofSeconds(10));
+    Schedule v1 = store.saveSchedule(newSchedule("s", every, T0.plusSeconds(10))).orElseThrow();
+    Instant fire = T0.plusSeconds(10);
+    Instant now = T0.plusSeconds(11);
+    Schedule v2 = store.advanceSchedule("s", 1, fire, fire.plusSeconds(10), now).orElseThrow();
+    assertEquals(2, v2.version());
+    assertEquals(fire, v2.since());
+    assertEquals(fire.plusSeconds(10), v2.nextFire());
+    assertEquals(now, v2.updatedAt());
+    assertEquals(v1.createdAt(), v2.createdAt());
+    assertEquals(v1.spec(), v2.spec());
+    assertEquals(v1.recurrence(), v2.recurrence());
+    assertEquals(Optional.of(v2), store.schedule("s"));
+    assertTrue(store.advanceSchedule("s", 1, fire, fire, now).isEmpty(), "version 1 is gone");
+    assertTrue(store.advanceSchedule("none", 0, fire, fire, now).isEmpty());
+    assertTrue(store.advanceSchedule("none", 1, fire, fire, now).isEmpty());
+    assertEquals(Optional.of(v2), store.schedule("s"));
+  }
+
+  @Test
+  void dueSchedulesAreTheEarliestUpToALimit() {
+    Recurrence every = Recurrence.every(Duration.ofSeconds(10));
+    store.saveSchedule(newSchedule("late", every, T0.plusSeconds(30))).orElseThrow();
+    store.saveSchedule(newSchedule("b", every, T0.plusSeconds(10))).orElseThrow();
+    store.saveSchedule(newSchedule("a", every, T0.plusSeconds(10))).orElseThrow();
+    store.saveSchedule(newSchedule("first", every, T0.plusSeconds(5))).orElseThrow();
+    assertEquals(List.of(), store.dueSchedules(T0.plusSeconds(4), 10));
+    assertEquals(
+        List.of("first", "a", "b"),
+        store.dueSchedules(T0.plusSeconds(10), 10).stream().map(Schedule::name).toList());
+    assertEquals(
+        List.of("first", "a"),
+        store.dueSchedules(T0.plusSeconds(60), 2).stream().map(Schedule::name).toList());
+    store.advanceSchedule("first", 1, T0.plusSeconds(5), T0.plusSeconds(40), T0.plusSeconds(6));
+    assertEquals(
+        List.of("a", "b", "late", "first"),
+        store.dueSchedules(T0.plusSeconds(60), 10).stream().map(Schedule::name).toList());
+  }
+
+  @Test
+  void ofManyAdvancingOneScheduleFromTheSameVersionExactlyOneWins() throws Exception {
+    Recurrence every = Recurrence.every(Duration.ofSeconds(1));
+    store.saveSchedule(newSchedule("race", every, T0.plusSeconds(1))).orElseThrow();
+    int threads = 16;
+    int rounds = 25;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      for (int round = 0; round < rounds; round++) {
+        long version = store.schedule("race").orElseThrow().version();
+        Instant fire = T0.plusSeconds(round + 1);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Optional<Schedule>>> results = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+          Instant now = fire.plusMillis(i);
+          results.add(
+              pool.submit(
+                  () -> {
+                    go.await();
+                    return store.advanceSchedule("race", version, fire, fire.plusSeconds(1), now);
+                  }));
+        }
+        go.countDown();
+        List<Schedule> winners = new ArrayList<>();
+        for (Future<Optional<Schedule>> r : results) {
+          r.get(30, TimeUnit.SECONDS).ifPresent(winners::add);
+        }
+        assertEquals(1, winners.size(), "winners of round " + round);
+        assertEquals(version + 1, winners.get(0).version());
+        assertEquals(Optional.of(winners.get(0)), store.schedule("race"));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(rounds + 1, store.schedule("race").orElseThrow().version());
   }
 }
