@@ -16,6 +16,7 @@ import dev.orchestrator.UsageTotal;
 import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.lifecycle.Transitions;
+import dev.orchestrator.schedule.Schedule;
 import dev.orchestrator.spi.Lease;
 import dev.orchestrator.spi.Route;
 import dev.orchestrator.spi.TaskStore;
@@ -72,6 +73,7 @@ public final class PostgresTaskStore implements TaskStore {
 
   private final Jdbc jdbc;
   private final Statements sql;
+  private final ScheduleRows schedules;
   private final String tablePrefix;
   private final HikariDataSource ownedPool;
   private final QueueVacuum vacuum;
@@ -80,6 +82,7 @@ public final class PostgresTaskStore implements TaskStore {
     this.jdbc = new Jdbc(dataSource);
     this.tablePrefix = b.tablePrefix;
     this.sql = new Statements(b.tablePrefix);
+    this.schedules = new ScheduleRows(b.tablePrefix);
     this.ownedPool = ownedPool;
     this.vacuum = new QueueVacuum(dataSource, b.tablePrefix, b.vacuumEvery);
   }
@@ -486,6 +489,45 @@ public final class PostgresTaskStore implements TaskStore {
                 Jdbc.instant(rs, "last_seen"),
                 rs.getInt("running")),
         seenSince);
+  }
+
+  // ---- recurring schedules ----
+
+  @Override
+  public Optional<Schedule> saveSchedule(Schedule schedule) {
+    if (schedule.version() == 0) {
+      return jdbc.queryOne(
+          schedules.insert, ScheduleRows::schedule, ScheduleRows.insertValues(schedule));
+    }
+    return jdbc.queryOne(
+        schedules.replace, ScheduleRows::schedule, ScheduleRows.replaceValues(schedule));
+  }
+
+  @Override
+  public Optional<Schedule> schedule(String name) {
+    return jdbc.readOne(schedules.byName, ScheduleRows::schedule, name);
+  }
+
+  @Override
+  public List<Schedule> schedules() {
+    return jdbc.read(schedules.all, ScheduleRows::schedule);
+  }
+
+  @Override
+  public boolean deleteSchedule(String name) {
+    return jdbc.update(schedules.delete, name) > 0;
+  }
+
+  @Override
+  public Optional<Schedule> advanceSchedule(
+      String name, long expectedVersion, Instant since, Instant nextFire, Instant now) {
+    return jdbc.queryOne(
+        schedules.advance, ScheduleRows::schedule, since, nextFire, now, name, expectedVersion);
+  }
+
+  @Override
+  public List<Schedule> dueSchedules(Instant until, int limit) {
+    return jdbc.read(schedules.due, ScheduleRows::schedule, until, limit);
   }
 
   @Override
