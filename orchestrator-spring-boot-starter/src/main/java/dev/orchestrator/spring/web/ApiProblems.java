@@ -3,6 +3,7 @@ package dev.orchestrator.spring.web;
 import dev.orchestrator.InvalidTaskException;
 import dev.orchestrator.TaskNotFoundException;
 import dev.orchestrator.lifecycle.IllegalTransitionException;
+import dev.orchestrator.schedule.InvalidScheduleException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,12 +21,17 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 /**
  * Every error of the API as an RFC 9457 problem ({@code application/problem+json}) with a stable
  * {@code type} per kind, {@code urn:orchestrator:problem:<kind>}: {@code invalid-task} (with the
- * validation {@code problem} code and the batch {@code index}), {@code bad-request}, {@code
- * owner-required}, {@code not-found}, {@code illegal-transition}, {@code idempotency-conflict},
- * {@code unavailable} and {@code internal}. Each carries the request id; none carries a stack
- * trace.
+ * validation {@code problem} code and the batch {@code index}), {@code invalid-schedule}, {@code
+ * bad-request}, {@code owner-required}, {@code forbidden}, {@code not-found}, {@code
+ * illegal-transition}, {@code idempotency-conflict}, {@code unavailable} and {@code internal}. Each
+ * carries the request id; none carries a stack trace.
  */
-@RestControllerAdvice(assignableTypes = {TaskApiController.class, EventStreamController.class})
+@RestControllerAdvice(
+    assignableTypes = {
+      TaskApiController.class,
+      EventStreamController.class,
+      ScheduleApiController.class
+    })
 @Order(Ordered.HIGHEST_PRECEDENCE + 100)
 public class ApiProblems {
   private static final Logger log = LoggerFactory.getLogger(ApiProblems.class);
@@ -67,6 +73,12 @@ public class ApiProblems {
         "The task is invalid",
         e.getMessage(),
         Map.of("problem", e.problem().name(), "index", e.index()));
+  }
+
+  @ExceptionHandler(InvalidScheduleException.class)
+  ResponseEntity<String> invalidSchedule(HttpServletRequest request, InvalidScheduleException e) {
+    return respond(
+        request, 400, "invalid-schedule", "The schedule is invalid", e.getMessage(), Map.of());
   }
 
   @ExceptionHandler(OwnerResolver.OwnerRequiredException.class)

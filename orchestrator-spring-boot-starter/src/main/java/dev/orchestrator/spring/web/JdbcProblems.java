@@ -15,7 +15,12 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * A PostgreSQL store that cannot be reached answers 503 {@code unavailable} (with
  * orchestrator-jdbc).
  */
-@RestControllerAdvice(assignableTypes = {TaskApiController.class, EventStreamController.class})
+@RestControllerAdvice(
+    assignableTypes = {
+      TaskApiController.class,
+      EventStreamController.class,
+      ScheduleApiController.class
+    })
 @Order(Ordered.HIGHEST_PRECEDENCE + 50)
 public class JdbcProblems {
   private static final Logger log = LoggerFactory.getLogger(JdbcProblems.class);

@@ -39,6 +39,13 @@ public class OrchestratorWebAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
+  ScheduleApiController orchestratorScheduleApi(
+      Orchestrator orchestrator, OwnerResolver owners, OrchestratorProperties properties) {
+    return new ScheduleApiController(orchestrator, owners, properties);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
   EventStreamController orchestratorEventStream(Orchestrator orchestrator, OwnerResolver owners) {
     return new EventStreamController(orchestrator, owners);
   }

@@ -68,6 +68,8 @@ async function request(method, path, body) {
 
 export const get = (path) => request('GET', path);
 export const post = (path, body) => request('POST', path, body === undefined ? {} : body);
+export const put = (path, body) => request('PUT', path, body === undefined ? {} : body);
+export const del = (path) => request('DELETE', path);
 
 /** GET that answers null on 404: for endpoints a server may not have yet. */
 export async function optional(path) {

@@ -1,5 +1,5 @@
 // The dashboard's entry: reads its config, routes the hash (#/, #/tasks, #/task/<id>,
-// #/task/<id>/lineage, #/new), and keeps the live connection's status in the header.
+// #/task/<id>/lineage, #/schedules, #/new), and keeps the live connection's status in the header.
 
 import { setBase } from './api.js';
 import { h, clear, drawn } from './dom.js';
@@ -9,6 +9,7 @@ import * as tasks from './tasks.js';
 import * as detail from './detail.js';
 import * as lineage from './lineage.js';
 import * as create from './create.js';
+import * as schedules from './schedules.js';
 
 const ctx = { readOnly: true };
 let cleanup = null;
@@ -42,6 +43,9 @@ async function route() {
     arg = parts[1];
     view = parts[2] === 'lineage' ? lineage : detail;
     nav = 'tasks';
+  } else if (parts[0] === 'schedules' && parts.length === 1) {
+    view = schedules;
+    nav = 'schedules';
   } else if (parts[0] === 'new' && !ctx.readOnly) {
     view = create;
     nav = 'new';

@@ -81,6 +81,7 @@ class OpenApiDocumentTest {
 
   private static boolean ours(HandlerMethod method) {
     return method.getBeanType() == TaskApiController.class
-        || method.getBeanType() == EventStreamController.class;
+        || method.getBeanType() == EventStreamController.class
+        || method.getBeanType() == ScheduleApiController.class;
   }
 }

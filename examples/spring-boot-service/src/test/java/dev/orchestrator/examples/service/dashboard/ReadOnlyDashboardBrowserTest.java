@@ -80,4 +80,22 @@ class ReadOnlyDashboardBrowserTest {
     assertThat(browser.driver.findElements(By.id("create"))).isEmpty();
     assertThat(browser.consoleErrors()).isEmpty();
   }
+
+  @Test
+  void schedulesAreListedWithoutTheirActions() {
+    orchestrator.schedule(
+        "read-only-hourly", Duration.ofHours(1), TaskSpec.prompt("hourly digest").build());
+    try {
+      browser.driver.get("http://127.0.0.1:" + port + "/orchestrator/#/schedules");
+      wait.until(
+          d ->
+              !d.findElements(By.cssSelector("#schedule-list tr[data-name='read-only-hourly']"))
+                  .isEmpty());
+      assertThat(browser.driver.findElements(By.id("schedule-form"))).as("no form").isEmpty();
+      assertThat(browser.driver.findElements(By.cssSelector("[data-remove]"))).isEmpty();
+      assertThat(browser.consoleErrors()).isEmpty();
+    } finally {
+      orchestrator.unschedule("read-only-hourly");
+    }
+  }
 }
