@@ -711,8 +711,9 @@ public final class Orchestrator implements AutoCloseable {
    * owner (default {@link Task#DEFAULT_OWNER}), and its name is unique in the store.
    *
    * <p>Fire times strictly after the schedule's creation count. An update keeps what the schedule
-   * already handled unless the recurrence changes: a new recurrence counts from now. Fire times no
-   * started node saw come (all were down) are handled by the misfire policy when one starts.
+   * already handled unless the recurrence or the owner of its tasks changes: then it counts from
+   * now (so no fire time gets a task of each owner). Fire times no started node saw come (all were
+   * down) are handled by the misfire policy when one starts.
    *
    * @param misfire {@link MisfirePolicy#RUN_ONCE}: one task for the latest fire time missed; {@link
    *     MisfirePolicy#SKIP}: none unless it is at most {@link Builder#scheduleGrace} late
@@ -744,7 +745,8 @@ public final class Orchestrator implements AutoCloseable {
         next = new Schedule(name, kept, misfire, spec, now, now, kept.next(now), 0, now);
       } else {
         Schedule c = current.get();
-        boolean sameTimes = c.recurrence().equals(kept);
+        // fire times are one task each per owner: a new owner's count from now, like new times
+        boolean sameTimes = c.recurrence().equals(kept) && ownerOf(c.spec()).equals(ownerOf(spec));
         Instant since = sameTimes ? c.since() : now;
         next =
             new Schedule(
@@ -825,6 +827,10 @@ public final class Orchestrator implements AutoCloseable {
   public List<Task> scheduledTasks(String name, int limit) {
     Objects.requireNonNull(name, "name");
     return list(TaskQuery.builder().label(Schedule.LABEL, name).limit(limit).build()).items();
+  }
+
+  private static String ownerOf(TaskSpec spec) {
+    return spec.owner() == null ? Task.DEFAULT_OWNER : spec.owner();
   }
 
   /** An interval anchor as every store keeps it, to the microsecond; any other as it is. */

@@ -184,7 +184,12 @@ public final class ScheduleLoop {
       if (due.isPresent()) {
         Task task = submitter.submit(taskFor(s.name(), s.spec(), fire));
         log.debug("schedule {} fire {}: task {}", s.name(), fire, task.id());
-      } else {
+      }
+      failed.remove(s.name());
+      Instant next = recurrence.next(fire);
+      if (store.advanceSchedule(s.name(), s.version(), fire, next, now).isEmpty()) {
+        log.debug("schedule {} fire {}: another node or an update advanced it", s.name(), fire);
+      } else if (due.isEmpty()) {
         log.info(
             "schedule {} skipped fire time {}: {} late, more than the grace of {} ({})",
             s.name(),
@@ -192,11 +197,6 @@ public final class ScheduleLoop {
             Duration.between(fire, now),
             grace,
             s.misfire());
-      }
-      failed.remove(s.name());
-      Instant next = recurrence.next(fire);
-      if (store.advanceSchedule(s.name(), s.version(), fire, next, now).isEmpty()) {
-        log.debug("schedule {} fire {}: another node or an update advanced it", s.name(), fire);
       }
       return next;
     } catch (InvalidTaskException e) {

@@ -256,7 +256,7 @@ class ScheduleRuntimeTest {
   // ---- changing schedules ----
 
   @Test
-  void anUpdateKeepsWhatWasHandledUnlessTheRecurrenceChanges() {
+  void anUpdateKeepsWhatWasHandledUnlessTheRecurrenceOrTheOwnerChanges() {
     Orchestrator o = node().start();
     o.schedule("s", Duration.ofSeconds(10), TaskSpec.prompt("v1").build());
     at(Instant.parse("2026-03-01T10:00:10Z"));
@@ -290,6 +290,18 @@ class ScheduleRuntimeTest {
     at(Instant.parse("2026-03-01T10:01:00Z"));
     assertEquals("v3", o.scheduledTasks("s", 10).get(0).prompt());
     assertEquals(List.of("s"), o.schedules().stream().map(Schedule::name).toList());
+
+    // so does a new owner of its tasks: no fire time gets a task of each owner
+    clock.set(Instant.parse("2026-03-01T10:01:10Z"));
+    Schedule same = o.schedule("s", Duration.ofMinutes(1), TaskSpec.prompt("v4").build());
+    assertEquals(Instant.parse("2026-03-01T10:01:00Z"), same.since());
+    Schedule owned =
+        o.schedule("s", Duration.ofMinutes(1), TaskSpec.prompt("v4").owner("acme").build());
+    assertEquals(Instant.parse("2026-03-01T10:01:10Z"), owned.since());
+    at(Instant.parse("2026-03-01T10:02:00Z"));
+    Task acme = o.scheduledTasks("s", 10).get(0);
+    assertEquals("acme", acme.owner());
+    assertEquals("2026-03-01T10:02:00Z", acme.labels().get(Schedule.FIRE_TIME_LABEL));
   }
 
   @Test

@@ -62,6 +62,9 @@ import javax.sql.DataSource;
  * surrogate in any text is refused with {@link dev.orchestrator.InvalidTaskException} ({@code
  * BAD_FIELD}) before anything is written. Instants are kept to the microsecond; the tasks the store
  * returns carry the stored values.
+ *
+ * <p>Recurring schedules are rows of {@code <prefix>schedules} (see {@code ScheduleRows}); saving
+ * and advancing one is a single compare-and-set statement on its version.
  */
 public final class PostgresTaskStore implements TaskStore {
   /** Tasks per statement of a batch insert. */
