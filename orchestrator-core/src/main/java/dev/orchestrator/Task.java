@@ -21,6 +21,8 @@ import java.util.UUID;
  * @param model the model to call, or null for the client's default
  * @param options options of the LLM call
  * @param status where the task is in its lifecycle
+ * @param paused held by a pause: in any live status it moves on as usual (a running attempt ends, a
+ *     due task is promoted, a continuation is released) but is never claimed until resumed
  * @param priority higher runs first
  * @param attempt attempts started so far
  * @param maxAttempts attempts allowed in the current budget
@@ -52,6 +54,7 @@ public record Task(
     String model,
     CallOptions options,
     TaskStatus status,
+    boolean paused,
     int priority,
     int attempt,
     int maxAttempts,
@@ -118,6 +121,7 @@ public record Task(
     private String model;
     private CallOptions options;
     private TaskStatus status;
+    private boolean paused;
     private int priority;
     private int attempt;
     private int maxAttempts;
@@ -151,6 +155,7 @@ public record Task(
       model = t.model;
       options = t.options;
       status = t.status;
+      paused = t.paused;
       priority = t.priority;
       attempt = t.attempt;
       maxAttempts = t.maxAttempts;
@@ -211,6 +216,11 @@ public record Task(
 
     public Builder status(TaskStatus v) {
       status = v;
+      return this;
+    }
+
+    public Builder paused(boolean v) {
+      paused = v;
       return this;
     }
 
@@ -336,6 +346,7 @@ public record Task(
           model,
           options,
           status,
+          paused,
           priority,
           attempt,
           maxAttempts,

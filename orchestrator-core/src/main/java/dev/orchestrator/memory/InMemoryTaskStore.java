@@ -78,7 +78,10 @@ public final class InMemoryTaskStore implements TaskStore {
 
   private final Map<UUID, Set<UUID>> childrenOf = new HashMap<>();
 
-  /** QUEUED tasks by lane, each lane in claim order. */
+  /** Types whose tasks are not claimed until resumed. */
+  private final Set<String> pausedTypes = new HashSet<>();
+
+  /** QUEUED tasks that are not paused, by lane, each lane in claim order. */
   private final Map<Lane, NavigableSet<Task>> queued = new HashMap<>();
 
   private final NavigableSet<Task> scheduled = new TreeSet<>(DUE_ORDER);
@@ -207,7 +210,7 @@ public final class InMemoryTaskStore implements TaskStore {
       List<Task> claimed = new ArrayList<>();
       for (UUID id : ids) {
         Task t = tasks.get(id);
-        if (t != null && t.status() == TaskStatus.QUEUED) {
+        if (t != null && claimable(t)) {
           claimed.add(claimOne(t, lease));
         }
       }
@@ -221,7 +224,8 @@ public final class InMemoryTaskStore implements TaskStore {
       List<NavigableSet<Task>> lanes = new ArrayList<>();
       for (String q : route.queues()) {
         for (String type : route.types()) {
-          NavigableSet<Task> lane = queued.get(new Lane(q, type));
+          NavigableSet<Task> lane =
+              pausedTypes.contains(type) ? null : queued.get(new Lane(q, type));
           if (lane != null) {
             lanes.add(lane);
           }
@@ -241,6 +245,32 @@ public final class InMemoryTaskStore implements TaskStore {
         claimed.add(claimOne(best, lease));
       }
       return claimed;
+    }
+  }
+
+  /** QUEUED, not paused, and of a type that is not paused. Called under the lock. */
+  private boolean claimable(Task t) {
+    return t.status() == TaskStatus.QUEUED && !t.paused() && !pausedTypes.contains(t.type());
+  }
+
+  @Override
+  public boolean pauseType(String type) {
+    synchronized (lock) {
+      return pausedTypes.add(type);
+    }
+  }
+
+  @Override
+  public boolean resumeType(String type) {
+    synchronized (lock) {
+      return pausedTypes.remove(type);
+    }
+  }
+
+  @Override
+  public Set<String> pausedTypes() {
+    synchronized (lock) {
+      return Set.copyOf(pausedTypes);
     }
   }
 
@@ -661,8 +691,7 @@ public final class InMemoryTaskStore implements TaskStore {
       switch (previous.status()) {
         case QUEUED -> {
           NavigableSet<Task> lane = queued.get(Lane.of(previous));
-          lane.remove(previous);
-          if (lane.isEmpty()) {
+          if (lane != null && lane.remove(previous) && lane.isEmpty()) {
             queued.remove(Lane.of(previous));
           }
         }
@@ -673,8 +702,11 @@ public final class InMemoryTaskStore implements TaskStore {
     }
     countOf[next.status().ordinal()]++;
     switch (next.status()) {
-      case QUEUED ->
+      case QUEUED -> {
+        if (!next.paused()) {
           queued.computeIfAbsent(Lane.of(next), l -> new TreeSet<>(CLAIM_ORDER)).add(next);
+        }
+      }
       case SCHEDULED -> scheduled.add(next);
       case RUNNING -> running.add(next.id());
       default -> {}

@@ -186,10 +186,17 @@ public final class Transitioner {
     publish(e);
   }
 
-  /** Offers QUEUED tasks to the queue (after a batch insert or promotion). */
+  /**
+   * Offers QUEUED tasks to the queue (after a batch insert or promotion), but the paused ones: no
+   * node may claim those, and their resume offers them.
+   */
   public void offer(Collection<Task> queued) {
-    if (!queued.isEmpty()) {
-      queue.offer(queued);
+    Collection<Task> claimable =
+        queued.stream().anyMatch(Task::paused)
+            ? queued.stream().filter(t -> !t.paused()).toList()
+            : queued;
+    if (!claimable.isEmpty()) {
+      queue.offer(claimable);
     }
   }
 
@@ -239,6 +246,43 @@ public final class Transitioner {
             ? Attempt.ended(current, now, AttemptOutcome.CANCELLED, next.error(), null, null, null)
             : null;
     return apply(new TaskUpdate(current, next, attempt, reason));
+  }
+
+  /**
+   * One compare-and-set that pauses or resumes a live task, keeping its status, with its event. A
+   * QUEUED task resumed is offered to the queue.
+   *
+   * @return the task after the change, or empty when another writer changed it first
+   * @throws IllegalTransitionException when the task is terminal or already so
+   */
+  public Optional<Task> pauseOnce(Task current, boolean paused) {
+    Transitions.checkPause(current.status(), current.paused(), paused);
+    Task next = current.toBuilder().paused(paused).updatedAt(clock.now()).build();
+    return apply(new TaskUpdate(current, next, null, paused ? "paused" : "resumed"));
+  }
+
+  /**
+   * The ending of an attempt rebased on the task as stored now, when the only change since the
+   * attempt's claim is a pause or resume (same status, attempt and lease): the ending then keeps
+   * the stored flag. Empty when anything else changed the task (a cancel, the reaper).
+   */
+  public Optional<TaskUpdate> overPause(TaskUpdate lost) {
+    Task was = lost.expected();
+    return store
+        .get(was.id())
+        .filter(
+            now ->
+                now.status() == was.status()
+                    && now.attempt() == was.attempt()
+                    && java.util.Objects.equals(now.leaseOwner(), was.leaseOwner())
+                    && now.paused() != was.paused())
+        .map(
+            now ->
+                new TaskUpdate(
+                    now,
+                    lost.next().toBuilder().paused(now.paused()).build(),
+                    lost.attempt(),
+                    lost.reason()));
   }
 
   /**

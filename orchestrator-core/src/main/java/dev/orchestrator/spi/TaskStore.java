@@ -64,20 +64,40 @@ public interface TaskStore extends AutoCloseable {
   }
 
   /**
-   * Claims these tasks if they are still QUEUED: each becomes RUNNING with its attempt incremented,
-   * {@code startedAt = lease.now()} and the lease set. Ids that are not QUEUED are skipped.
+   * Claims these tasks if they are still QUEUED, not paused and of a type not paused: each becomes
+   * RUNNING with its attempt incremented, {@code startedAt = lease.now()} and the lease set. Other
+   * ids are skipped.
    *
    * @return the claimed tasks
    */
   List<Task> claim(Collection<UUID> ids, Lease lease);
 
   /**
-   * Claims up to {@code limit} QUEUED tasks that the route serves (in one of its queues, of one of
-   * its types), highest priority first, then earliest runAt, then oldest. Tasks of other lanes are
-   * not looked at, however many wait. Safe with many nodes claiming at once: no task is claimed
-   * twice for one attempt.
+   * Claims up to {@code limit} QUEUED tasks, neither paused nor of a paused type, that the route
+   * serves (in one of its queues, of one of its types), highest priority first, then earliest
+   * runAt, then oldest. Tasks of other lanes are not looked at, however many wait. Safe with many
+   * nodes claiming at once: no task is claimed twice for one attempt.
    */
   List<Task> claimNext(int limit, Lease lease, Route route);
+
+  /**
+   * Pauses a task type across the cluster: from this call's return no task of the type is claimed
+   * ({@link #claim} and {@link #claimNext} skip them) until {@link #resumeType}. The tasks keep
+   * their status. Durable.
+   *
+   * @return false when the type was paused already
+   */
+  boolean pauseType(String type);
+
+  /**
+   * Lets the type's tasks be claimed again.
+   *
+   * @return false when the type was not paused
+   */
+  boolean resumeType(String type);
+
+  /** The task types paused now. */
+  Set<String> pausedTypes();
 
   /**
    * Extends the lease of the owner's RUNNING tasks among {@code ids} to {@code expiresAt} in one

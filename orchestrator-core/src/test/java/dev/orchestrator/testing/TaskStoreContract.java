@@ -401,6 +401,58 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void aPausedTaskIsNotClaimedUntilResumedAndKeepsItsPlace() {
+    Task first = insert(TestTasks.builder(TaskStatus.QUEUED).runAt(T0).build());
+    Task second = insert(TestTasks.builder(TaskStatus.QUEUED).runAt(T0.plusSeconds(1)).build());
+    Task paused =
+        store
+            .update(new TaskUpdate(first, first.toBuilder().paused(true).build(), null, "paused"))
+            .orElseThrow();
+    assertTrue(paused.paused());
+    assertEquals(TaskStatus.QUEUED, paused.status());
+    assertEquals(first.version() + 1, paused.version());
+    assertEquals("paused", store.events(first.id()).get(1).reason());
+    assertEquals(List.of(), store.claim(List.of(first.id()), lease("n", T0)));
+    assertEquals(
+        List.of(second.id()),
+        store.claimNext(5, lease("n", T0), ROUTE).stream().map(Task::id).toList());
+    Task resumed =
+        store
+            .update(
+                new TaskUpdate(paused, paused.toBuilder().paused(false).build(), null, "resumed"))
+            .orElseThrow();
+    assertFalse(resumed.paused());
+    assertEquals(
+        List.of(first.id()),
+        store.claimNext(5, lease("n", T0), ROUTE).stream().map(Task::id).toList());
+    assertThrows(
+        dev.orchestrator.lifecycle.IllegalTransitionException.class,
+        () -> new TaskUpdate(resumed, resumed.toBuilder().paused(false).build(), null, "again"),
+        "a change that keeps status and flag is no change");
+  }
+
+  @Test
+  void aPausedTypeIsNotClaimedUntilResumedWhileOtherTypesAre() {
+    Task verify = insert(TestTasks.builder(TaskStatus.QUEUED).type("verify").priority(9).build());
+    Task llm = insert(TestTasks.queued());
+    assertTrue(store.pauseType("verify"));
+    assertFalse(store.pauseType("verify"), "paused already");
+    assertEquals(Set.of("verify"), store.pausedTypes());
+    Route both = new Route(Set.of(Task.DEFAULT_QUEUE), Set.of(Task.LLM_TYPE, "verify"));
+    assertEquals(List.of(), store.claim(List.of(verify.id()), lease("n", T0)));
+    assertEquals(
+        List.of(llm.id()),
+        store.claimNext(5, lease("n", T0), both).stream().map(Task::id).toList());
+    assertEquals(TaskStatus.QUEUED, store.get(verify.id()).orElseThrow().status());
+    assertTrue(store.resumeType("verify"));
+    assertFalse(store.resumeType("verify"), "not paused any more");
+    assertEquals(Set.of(), store.pausedTypes());
+    assertEquals(
+        List.of(verify.id()),
+        store.claimNext(5, lease("n", T0), both).stream().map(Task::id).toList());
+  }
+
+  @Test
   void claimSetsLeaseIncrementsAttemptAndRecordsTheEvent() {
     Task t = insert(TestTasks.queued());
     Instant now = T0.plusSeconds(3);

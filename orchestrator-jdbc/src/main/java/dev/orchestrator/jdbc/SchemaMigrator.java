@@ -46,11 +46,20 @@ public final class SchemaMigrator {
           "V3__event_feed.sql",
           "V4__nodes.sql",
           "V5__hot_row.sql",
-          "V6__lanes.sql");
+          "V6__lanes.sql",
+          "V8__pause.sql");
 
   /** The tables the migrations create, without the prefix, dependents first (see {@link #drop}). */
   static final List<String> TABLES =
-      List.of("attempts", "events", "edges", "nodes", "task_specs", "tasks", "schema_version");
+      List.of(
+          "attempts",
+          "events",
+          "edges",
+          "nodes",
+          "paused_types",
+          "task_specs",
+          "tasks",
+          "schema_version");
 
   /** The functions the migrations create, without the prefix, with their argument types. */
   static final List<String> FUNCTIONS =

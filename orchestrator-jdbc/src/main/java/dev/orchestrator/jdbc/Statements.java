@@ -133,7 +133,9 @@ final class Statements {
    */
   private static final String GIVEN_CANDIDATES =
       """
-      SELECT id FROM ${prefix}tasks WHERE id = ANY(?) AND status = 'QUEUED'
+      SELECT id FROM ${prefix}tasks
+       WHERE id = ANY(?) AND status = 'QUEUED' AND NOT paused
+         AND type NOT IN (SELECT type FROM ${prefix}paused_types)
        ORDER BY id FOR NO KEY UPDATE""";
 
   private static final String PROMOTE_DUE =
@@ -242,6 +244,13 @@ final class Statements {
          SET started_at = excluded.started_at, last_seen = excluded.last_seen,
              running = excluded.running""";
 
+  private static final String PAUSE_TYPE =
+      "INSERT INTO ${prefix}paused_types (type) VALUES (?) ON CONFLICT DO NOTHING";
+
+  private static final String RESUME_TYPE = "DELETE FROM ${prefix}paused_types WHERE type = ?";
+
+  private static final String PAUSED_TYPES = "SELECT type FROM ${prefix}paused_types";
+
   private static final String FORGET_NODE = "DELETE FROM ${prefix}nodes WHERE node_id = ?";
 
   private static final String NODES =
@@ -322,6 +331,9 @@ final class Statements {
   final String activityOfOwner;
   final String recordNode;
   final String forgetNode;
+  final String pauseType;
+  final String resumeType;
+  final String pausedTypes;
   final String nodes;
   final String lineage;
   final String countByStatus;
@@ -392,6 +404,9 @@ final class Statements {
     activityOfOwner = render(prefix, ACTIVITY.formatted(" AND owner = ?"));
     recordNode = render(prefix, RECORD_NODE);
     forgetNode = render(prefix, FORGET_NODE);
+    pauseType = render(prefix, PAUSE_TYPE);
+    resumeType = render(prefix, RESUME_TYPE);
+    pausedTypes = render(prefix, PAUSED_TYPES);
     nodes = render(prefix, NODES);
     lineage = render(prefix, LINEAGE);
     countByStatus = render(prefix, COUNT_BY_STATUS);

@@ -51,7 +51,7 @@ final class TaskRows {
           "id uuid, name text, type text, queue text, prompt text, model text, options jsonb,"
               + " timeout_ms bigint, retry_policy jsonb, created_at timestamptz, parent_ids uuid[],"
               + " root_id uuid, idempotency_key text, owner text, labels jsonb,"
-              + " status text, priority int, attempt int, max_attempts int, run_at timestamptz,"
+              + " status text, paused boolean, priority int, attempt int, max_attempts int, run_at timestamptz,"
               + " updated_at timestamptz, started_at timestamptz, finished_at timestamptz,"
               + " output text, error_kind text, error_message text, input_tokens bigint,"
               + " output_tokens bigint, cost numeric, lease_owner text,"
@@ -78,7 +78,7 @@ final class TaskRows {
    */
   static final List<Column> CHANGING_COLUMNS =
       only(
-          "status priority attempt max_attempts run_at updated_at started_at finished_at output"
+          "status paused priority attempt max_attempts run_at updated_at started_at finished_at output"
               + " error_kind error_message input_tokens output_tokens cost lease_owner"
               + " lease_expires_at");
 
@@ -160,6 +160,7 @@ final class TaskRows {
     TaskError error = t.error();
     return new String[] {
       t.status().name(),
+      Boolean.toString(t.paused()),
       Integer.toString(t.priority()),
       Integer.toString(t.attempt()),
       Integer.toString(t.maxAttempts()),
@@ -307,6 +308,7 @@ final class TaskRows {
         .model(rs.getString("model"))
         .options(options(rs.getString("options")))
         .status(TaskStatus.valueOf(rs.getString("status")))
+        .paused(rs.getBoolean("paused"))
         .priority(rs.getInt("priority"))
         .attempt(rs.getInt("attempt"))
         .maxAttempts(rs.getInt("max_attempts"))

@@ -163,7 +163,7 @@ class QueryPlanTest {
       String candidates =
           "EXPLAIN SELECT id FROM "
               + fresh
-              + "tasks WHERE status = 'QUEUED' AND queue = 'default' AND type = 'llm'"
+              + "tasks WHERE status = 'QUEUED' AND NOT paused AND queue = 'default' AND type = 'llm'"
               + " ORDER BY priority DESC, run_at, id LIMIT 100 FOR UPDATE SKIP LOCKED";
       String sortingOff =
           jdbc.inTransaction(
