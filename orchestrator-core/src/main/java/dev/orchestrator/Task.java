@@ -17,6 +17,10 @@ import java.util.UUID;
  * @param type the handler that runs it; {@link #LLM_TYPE} for a plain LLM call
  * @param queue the named queue it waits in ({@link #DEFAULT_QUEUE} unless the spec names one): only
  *     nodes serving that queue claim it
+ * @param concurrencyKey tasks sharing this key run at most {@code concurrencyLimit} at once across
+ *     the cluster, or null for no such limit
+ * @param concurrencyLimit how many tasks of its key may be RUNNING at once when this one is claimed
+ *     (0 without a key)
  * @param prompt the prompt (for a continuation: a template rendered when it runs)
  * @param model the model to call, or null for the client's default
  * @param options options of the LLM call
@@ -50,6 +54,8 @@ public record Task(
     String name,
     String type,
     String queue,
+    String concurrencyKey,
+    int concurrencyLimit,
     String prompt,
     String model,
     CallOptions options,
@@ -117,6 +123,8 @@ public record Task(
     private String name;
     private String type;
     private String queue;
+    private String concurrencyKey;
+    private int concurrencyLimit;
     private String prompt;
     private String model;
     private CallOptions options;
@@ -151,6 +159,8 @@ public record Task(
       name = t.name;
       type = t.type;
       queue = t.queue;
+      concurrencyKey = t.concurrencyKey;
+      concurrencyLimit = t.concurrencyLimit;
       prompt = t.prompt;
       model = t.model;
       options = t.options;
@@ -196,6 +206,13 @@ public record Task(
 
     public Builder queue(String v) {
       queue = v;
+      return this;
+    }
+
+    /** At most {@code limit} tasks of {@code key} RUNNING at once; a null key for none. */
+    public Builder concurrency(String key, int limit) {
+      concurrencyKey = key;
+      concurrencyLimit = key == null ? 0 : limit;
       return this;
     }
 
@@ -342,6 +359,8 @@ public record Task(
           name,
           type,
           queue,
+          concurrencyKey,
+          concurrencyLimit,
           prompt,
           model,
           options,

@@ -21,7 +21,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -110,8 +112,15 @@ public final class Transitioner {
     List<Task> queued = new ArrayList<>();
     List<UUID> ended = new ArrayList<>();
     List<UUID> lostEndings = new ArrayList<>();
+    Map<String, Integer> freedKeys = new HashMap<>();
     for (int i = 0; i < updates.size(); i++) {
       Optional<Task> stored = results.get(i);
+      if (stored.isPresent()
+          && stored.get().concurrencyKey() != null
+          && updates.get(i).expected().status() == TaskStatus.RUNNING
+          && stored.get().status() != TaskStatus.RUNNING) {
+        freedKeys.merge(stored.get().concurrencyKey(), stored.get().concurrencyLimit(), Math::max);
+      }
       if (stored.isEmpty()) {
         if (updates.get(i).expected().status() == TaskStatus.RUNNING) {
           lostEndings.add(updates.get(i).expected().id());
@@ -130,6 +139,9 @@ public final class Transitioner {
     }
     offer(queued);
     releaseChildren(ended);
+    // a task that waited while its key was full may have lost its hint (a queue drops the ids its
+    // claim passes over): the key's best ones are offered again now that it has room
+    freedKeys.forEach((key, limit) -> offer(store.queuedOfKey(key, limit)));
     if (!lostEndings.isEmpty()) {
       offer(
           store.getAll(lostEndings).stream().filter(t -> t.status() == TaskStatus.QUEUED).toList());

@@ -64,21 +64,29 @@ public interface TaskStore extends AutoCloseable {
   }
 
   /**
-   * Claims these tasks if they are still QUEUED, not paused and of a type not paused: each becomes
-   * RUNNING with its attempt incremented, {@code startedAt = lease.now()} and the lease set. Other
-   * ids are skipped.
+   * Claims these tasks if they are still QUEUED, not paused, of a type not paused, and their
+   * concurrency key (if any) has room: each becomes RUNNING with its attempt incremented, {@code
+   * startedAt = lease.now()} and the lease set. Other ids are skipped.
    *
    * @return the claimed tasks
    */
   List<Task> claim(Collection<UUID> ids, Lease lease);
 
   /**
-   * Claims up to {@code limit} QUEUED tasks, neither paused nor of a paused type, that the route
+   * Claims up to {@code limit} QUEUED tasks, neither paused nor of a paused type, whose concurrency
+   * key has room (never more RUNNING with a key than its tasks' limit, however many nodes claim at
+   * once; a task whose key is full is passed over, so it blocks no task behind it), that the route
    * serves (in one of its queues, of one of its types), highest priority first, then earliest
    * runAt, then oldest. Tasks of other lanes are not looked at, however many wait. Safe with many
    * nodes claiming at once: no task is claimed twice for one attempt.
    */
   List<Task> claimNext(int limit, Lease lease, Route route);
+
+  /**
+   * QUEUED tasks of a concurrency key, best first: what may run once a task of the key ends (the
+   * queue may have dropped their hints while the key was full).
+   */
+  List<Task> queuedOfKey(String key, int limit);
 
   /**
    * Pauses a task type across the cluster: from this call's return no task of the type is claimed

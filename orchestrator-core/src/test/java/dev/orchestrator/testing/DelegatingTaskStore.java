@@ -67,6 +67,11 @@ public class DelegatingTaskStore implements TaskStore {
   }
 
   @Override
+  public List<Task> queuedOfKey(String key, int limit) {
+    return call(() -> delegate.queuedOfKey(key, limit));
+  }
+
+  @Override
   public boolean pauseType(String type) {
     return call(() -> delegate.pauseType(type));
   }

@@ -233,6 +233,72 @@ public abstract class OrchestratorContract {
     assertEquals(TaskStatus.QUEUED, orchestrator.get(t.id()).orElseThrow().status());
   }
 
+  // ---- concurrency keys ----
+
+  /**
+   * Three nodes of eight workers run 300 tasks on 10 keys of limit 2: no key ever has more than two
+   * handlers running, every task completes, and tasks without a key submitted behind the backlog
+   * finish while it still waits (no head-of-line blocking).
+   */
+  @Test
+  void threeNodesRunAKeyAtMostItsLimitAtOnceAndAFullKeyBlocksNothingElse() throws Exception {
+    Map<String, java.util.concurrent.atomic.AtomicInteger> runningOf = new ConcurrentHashMap<>();
+    java.util.concurrent.atomic.AtomicInteger most =
+        new java.util.concurrent.atomic.AtomicInteger();
+    dev.orchestrator.spi.TaskHandler keyed =
+        ctx -> {
+          String key = ctx.task().concurrencyKey();
+          int n =
+              runningOf
+                  .computeIfAbsent(key, k -> new java.util.concurrent.atomic.AtomicInteger())
+                  .incrementAndGet();
+          most.accumulateAndGet(n, Math::max);
+          try {
+            Thread.sleep(15); // holds its slot a moment, so the keys fill up
+          } finally {
+            runningOf.get(key).decrementAndGet();
+          }
+          return HandlerResult.of("ok");
+        };
+    start(builder().nodeId("k1").handler("keyed", keyed));
+    List<Orchestrator> others = new ArrayList<>();
+    try {
+      for (String id : List.of("k2", "k3")) {
+        others.add(builder().nodeId(id).handler("keyed", keyed).build().start());
+      }
+      List<TaskSpec> specs = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        specs.add(
+            TaskSpec.builder()
+                .type("keyed")
+                .prompt("k" + i)
+                .concurrencyKey("tenant-" + (i % 10), 2)
+                .build());
+      }
+      List<Task> backlog = orchestrator.submitAll(specs);
+      List<Task> free = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        free.add(orchestrator.submit(TaskSpec.prompt("no key " + i).build()));
+      }
+      for (Task t : free) {
+        assertEquals(TaskStatus.COMPLETED, done(t.id()).status());
+      }
+      assertTrue(
+          backlog.stream().anyMatch(t -> status(t) != TaskStatus.COMPLETED),
+          "the free tasks finished while the keyed backlog still waited");
+      for (Task t : backlog) {
+        assertEquals(TaskStatus.COMPLETED, done(t.id()).status());
+      }
+      assertTrue(most.get() <= 2, "at most 2 of a key at once, saw " + most.get());
+      assertEquals(2, most.get(), "the keys did fill up");
+      assertThrows(
+          InvalidTaskException.class,
+          () -> orchestrator.submit(TaskSpec.prompt("x").concurrencyKey("k", 0).build()));
+    } finally {
+      others.forEach(Orchestrator::close);
+    }
+  }
+
   // ---- pause ----
 
   @Test

@@ -453,6 +453,51 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void aKeyNeverRunsMoreThanItsLimitAndAFullKeyBlocksNoTaskBehindIt() {
+    List<Task> keyed = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      keyed.add(
+          insert(
+              TestTasks.builder(TaskStatus.QUEUED)
+                  .priority(10)
+                  .runAt(T0.plusMillis(i))
+                  .concurrency("doc-1", 2)
+                  .build()));
+    }
+    List<Task> plain = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      plain.add(insert(TestTasks.builder(TaskStatus.QUEUED).build()));
+    }
+    List<Task> first = store.claimNext(10, lease("n", T0), ROUTE);
+    assertEquals(
+        Set.of(
+            keyed.get(0).id(),
+            keyed.get(1).id(),
+            plain.get(0).id(),
+            plain.get(1).id(),
+            plain.get(2).id()),
+        first.stream().map(Task::id).collect(java.util.stream.Collectors.toSet()),
+        "the key's best two, then the tasks behind the full key");
+    assertEquals(
+        List.of(), store.claim(List.of(keyed.get(2).id()), lease("n", T0)), "the key is full");
+    assertEquals(
+        List.of(keyed.get(2).id(), keyed.get(3).id()),
+        store.queuedOfKey("doc-1", 2).stream().map(Task::id).toList());
+    Task running = store.get(keyed.get(0).id()).orElseThrow();
+    store.update(
+        new TaskUpdate(
+            running,
+            running.toBuilder().status(TaskStatus.COMPLETED).noLease().build(),
+            null,
+            "done"));
+    assertEquals(
+        List.of(keyed.get(2).id()),
+        store.claimNext(10, lease("n", T0), ROUTE).stream().map(Task::id).toList(),
+        "one slot freed, one more of the key");
+    assertEquals(List.of(), store.claimNext(10, lease("n", T0), ROUTE));
+  }
+
+  @Test
   void claimSetsLeaseIncrementsAttemptAndRecordsTheEvent() {
     Task t = insert(TestTasks.queued());
     Instant now = T0.plusSeconds(3);

@@ -476,6 +476,11 @@ public final class PostgresTaskStore implements TaskStore {
   }
 
   @Override
+  public List<Task> queuedOfKey(String key, int limit) {
+    return jdbc.read(sql.queuedOfKey, TaskRows::task, key, limit);
+  }
+
+  @Override
   public boolean pauseType(String type) {
     TaskRows.check("type", type, 0);
     return jdbc.update(sql.pauseType, type) == 1;

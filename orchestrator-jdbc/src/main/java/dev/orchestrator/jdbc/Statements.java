@@ -126,17 +126,20 @@ final class Statements {
       "SELECT id FROM ${prefix}queued_in_claim_order(?, ?::text[], ?::text[]) AS c(id)";
 
   /**
-   * The given ids still QUEUED, locked in id order, waiting for a lock rather than skipping it: a
-   * hint popped from the queue is its task's only one, and a row can be locked without being
-   * changed (a racing statement whose re-check found it no longer in the state it sought keeps the
-   * lock until it commits), so skipping would drop a hint that the reconciler alone finds again.
+   * The given ids that may be claimed (V9__concurrency_keys.sql), locked in id order, waiting for a
+   * lock rather than skipping it: a hint popped from the queue is its task's only one, and a row
+   * can be locked without being changed (a racing statement whose re-check found it no longer in
+   * the state it sought keeps the lock until it commits), so skipping would drop a hint that the
+   * reconciler alone finds again.
    */
   private static final String GIVEN_CANDIDATES =
+      "SELECT id FROM ${prefix}claimable_given(?) AS c(id)";
+
+  private static final String QUEUED_OF_KEY =
       """
-      SELECT id FROM ${prefix}tasks
-       WHERE id = ANY(?) AND status = 'QUEUED' AND NOT paused
-         AND type NOT IN (SELECT type FROM ${prefix}paused_types)
-       ORDER BY id FOR NO KEY UPDATE""";
+      SELECT * FROM ${prefix}tasks JOIN ${prefix}task_specs USING (id)
+       WHERE concurrency_key = ? AND status = 'QUEUED' AND NOT paused
+       ORDER BY priority DESC, run_at, id LIMIT ?""";
 
   private static final String PROMOTE_DUE =
       """
@@ -332,6 +335,7 @@ final class Statements {
   final String recordNode;
   final String forgetNode;
   final String pauseType;
+  final String queuedOfKey;
   final String resumeType;
   final String pausedTypes;
   final String nodes;
@@ -405,6 +409,7 @@ final class Statements {
     recordNode = render(prefix, RECORD_NODE);
     forgetNode = render(prefix, FORGET_NODE);
     pauseType = render(prefix, PAUSE_TYPE);
+    queuedOfKey = render(prefix, QUEUED_OF_KEY);
     resumeType = render(prefix, RESUME_TYPE);
     pausedTypes = render(prefix, PAUSED_TYPES);
     nodes = render(prefix, NODES);

@@ -43,12 +43,13 @@ final class TaskRows {
 
   /**
    * Every column of a task, in the order of {@link #values(Task)}: those written once at submit
-   * ({@link #SPEC_COLUMNS}, and the type and queue, which the state row holds for the claim's lane
-   * index), then {@link #CHANGING_COLUMNS}, then the version.
+   * ({@link #SPEC_COLUMNS}, and the type, queue and concurrency key and limit, which the state row
+   * holds for the claim's indexes), then {@link #CHANGING_COLUMNS}, then the version.
    */
   static final List<Column> TASK_COLUMNS =
       columns(
-          "id uuid, name text, type text, queue text, prompt text, model text, options jsonb,"
+          "id uuid, name text, type text, queue text, concurrency_key text, concurrency_limit int,"
+              + " prompt text, model text, options jsonb,"
               + " timeout_ms bigint, retry_policy jsonb, created_at timestamptz, parent_ids uuid[],"
               + " root_id uuid, idempotency_key text, owner text, labels jsonb,"
               + " status text, paused boolean, priority int, attempt int, max_attempts int, run_at timestamptz,"
@@ -64,8 +65,8 @@ final class TaskRows {
               + " idempotency_key owner labels");
 
   /**
-   * The columns of a task's state ({@code tasks}): the id, its lane (type and queue) and what its
-   * lifecycle changes.
+   * The columns of a task's state ({@code tasks}): the id, what the claim reads (its lane: type and
+   * queue; its concurrency key and limit) and what its lifecycle changes.
    */
   static final List<Column> STATE_COLUMNS =
       TASK_COLUMNS.stream()
@@ -136,6 +137,8 @@ final class TaskRows {
       t.name(),
       t.type(),
       t.queue(),
+      t.concurrencyKey(),
+      t.concurrencyKey() == null ? null : Integer.toString(t.concurrencyLimit()),
       t.prompt(),
       t.model(),
       optionsJson(t.options()),
@@ -242,6 +245,7 @@ final class TaskRows {
     check("name", t.name(), index);
     check("type", t.type(), index);
     check("queue", t.queue(), index);
+    check("concurrency key", t.concurrencyKey(), index);
     check("prompt", t.prompt(), index);
     check("model", t.model(), index);
     check("options.systemPrompt", t.options().systemPrompt(), index);
@@ -304,6 +308,7 @@ final class TaskRows {
         .name(rs.getString("name"))
         .type(rs.getString("type"))
         .queue(rs.getString("queue"))
+        .concurrency(rs.getString("concurrency_key"), rs.getInt("concurrency_limit"))
         .prompt(rs.getString("prompt"))
         .model(rs.getString("model"))
         .options(options(rs.getString("options")))

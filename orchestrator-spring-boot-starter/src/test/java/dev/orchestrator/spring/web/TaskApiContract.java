@@ -183,6 +183,22 @@ abstract class TaskApiContract extends ApiTestSupport {
   }
 
   @Test
+  void aConcurrencyKeyIsTakenWithItsLimitOrRefused() throws Exception {
+    JsonNode t =
+        created(
+            "{\"prompt\": \"one per doc\", \"concurrencyKey\": \"doc-7\", \"concurrencyLimit\": 1}");
+    assertThat(t.path("concurrencyKey").asText()).isEqualTo("doc-7");
+    assertThat(t.path("concurrencyLimit").asInt()).isEqualTo(1);
+    awaitStatus(t.path("id").asText(), "COMPLETED");
+    assertProblem(
+        post("/tasks", "{\"prompt\": \"x\", \"concurrencyKey\": \"doc-7\"}"), 400, "invalid-task");
+    assertProblem(
+        post("/tasks", "{\"prompt\": \"x\", \"concurrencyKey\": \"k\", \"concurrencyLimit\": 0}"),
+        400,
+        "invalid-task");
+  }
+
+  @Test
   void pauseAndResumeATaskAndATypeAndInBulk() throws Exception {
     String run = "pause-" + UUID.randomUUID();
     String held =
