@@ -4,6 +4,7 @@ import dev.orchestrator.InvalidTaskException.Problem;
 import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.IllegalTransitionException;
 import dev.orchestrator.lifecycle.TaskEvent;
+import dev.orchestrator.lifecycle.Transitions;
 import dev.orchestrator.llm.LlmRequest;
 import dev.orchestrator.llm.LlmResponse;
 import dev.orchestrator.llm.MockLlmClient;
@@ -482,6 +483,109 @@ public final class Orchestrator implements AutoCloseable {
             .build();
     return transitioner.apply(
         new TaskUpdate(t, next, null, "retry with " + attempts + " more attempt(s)"));
+  }
+
+  // ---- pause ----
+
+  /**
+   * Pauses a live task: from this call's return it is not claimed until {@link #resume}. A PENDING,
+   * SCHEDULED or QUEUED task keeps its status and place (its due time passes, its parents may
+   * complete, but no attempt starts); a RUNNING task's attempt goes on, and ends as usual: if it is
+   * retried, the next attempt waits for the resume. Pausing a paused task changes nothing.
+   *
+   * @return the task after the call
+   * @throws IllegalTransitionException when the task is COMPLETED, FAILED or CANCELLED
+   */
+  public Task pause(UUID id) {
+    return setPaused(id, true, null);
+  }
+
+  /**
+   * Resumes a paused task where it was: a QUEUED one is offered to the workers at once, in its
+   * place by priority and due time. Resuming a task that is not paused changes nothing.
+   *
+   * @return the task after the call
+   * @throws IllegalTransitionException when the task is COMPLETED, FAILED or CANCELLED
+   */
+  public Task resume(UUID id) {
+    return setPaused(id, false, null);
+  }
+
+  Task setPaused(UUID id, boolean paused, String owner) {
+    while (true) {
+      Task t = task(id, owner);
+      if (t.paused() == paused && Transitions.isPausable(t.status())) {
+        return t;
+      }
+      Optional<Task> done = transitioner.pauseOnce(t, paused);
+      if (done.isPresent()) {
+        return done.get();
+      }
+    }
+  }
+
+  /**
+   * Pauses every live task the query matches, as {@link #pause} pauses one (visited as {@link
+   * #cancelAll} does); terminal and already paused tasks are skipped. {@code
+   * pauseAll(TaskQuery.builder().root(rootId).build())} pauses a whole chain or DAG: nothing of it
+   * starts until it is resumed.
+   */
+  public BulkResult pauseAll(TaskQuery query) {
+    return pauseAll(query, true, null);
+  }
+
+  /** Resumes every paused task the query matches; see {@link #pauseAll}. */
+  public BulkResult resumeAll(TaskQuery query) {
+    return pauseAll(query, false, null);
+  }
+
+  BulkResult pauseAll(TaskQuery query, boolean paused, String owner) {
+    return changeAll(query, owner, t -> transitioner.pauseOnce(t, paused));
+  }
+
+  /**
+   * Pauses a task type across the cluster: from this call's return no node claims a task of the
+   * type until {@link #resumeType}. Its tasks keep their status (so a type holding many queued
+   * tasks is paused in one write); running attempts finish; retries wait. Durable.
+   *
+   * @return false when the type was paused already
+   */
+  public boolean pauseType(String type) {
+    return store.pauseType(checkedType(type));
+  }
+
+  /**
+   * Lets a paused type's tasks be claimed again, and offers its QUEUED tasks to the workers.
+   *
+   * @return false when the type was not paused
+   */
+  public boolean resumeType(String type) {
+    boolean resumed = store.resumeType(checkedType(type));
+    TaskQuery queued =
+        TaskQuery.builder()
+            .type(type)
+            .status(TaskStatus.QUEUED)
+            .limit(Math.min(batchSize, TaskQuery.MAX_LIMIT))
+            .build();
+    UUID cursor = null;
+    do {
+      Page<Task> page = store.query(queued.after(cursor));
+      transitioner.offer(page.items());
+      cursor = page.nextCursor();
+    } while (cursor != null);
+    return resumed;
+  }
+
+  /** The task types paused now, cluster-wide. */
+  public Set<String> pausedTypes() {
+    return store.pausedTypes();
+  }
+
+  private static String checkedType(String type) {
+    if (type == null || type.isBlank()) {
+      throw new InvalidTaskException(Problem.BAD_FIELD, "a type to pause must not be blank");
+    }
+    return type;
   }
 
   // ---- change many ----

@@ -89,6 +89,28 @@ public final class OwnerScope {
     return orchestrator.retry(id, attempts, owner);
   }
 
+  /** Pauses one of this owner's tasks; see {@link Orchestrator#pause}. */
+  public Task pause(UUID id) {
+    return orchestrator.setPaused(id, true, owner);
+  }
+
+  /** Resumes one of this owner's tasks; see {@link Orchestrator#resume}. */
+  public Task resume(UUID id) {
+    return orchestrator.setPaused(id, false, owner);
+  }
+
+  /**
+   * Pauses every one of this owner's tasks the query matches; see {@link Orchestrator#pauseAll}.
+   */
+  public BulkResult pauseAll(TaskQuery query) {
+    return orchestrator.pauseAll(query, true, owner);
+  }
+
+  /** Resumes every one of this owner's paused tasks the query matches. */
+  public BulkResult resumeAll(TaskQuery query) {
+    return orchestrator.pauseAll(query, false, owner);
+  }
+
   /**
    * Cancels every one of this owner's tasks the query matches (its owner filter is replaced by this
    * owner); see {@link Orchestrator#cancelAll}.

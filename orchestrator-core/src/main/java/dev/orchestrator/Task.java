@@ -17,10 +17,16 @@ import java.util.UUID;
  * @param type the handler that runs it; {@link #LLM_TYPE} for a plain LLM call
  * @param queue the named queue it waits in ({@link #DEFAULT_QUEUE} unless the spec names one): only
  *     nodes serving that queue claim it
+ * @param concurrencyKey tasks sharing this key run at most {@code concurrencyLimit} at once across
+ *     the cluster, or null for no such limit
+ * @param concurrencyLimit how many tasks of its key may be RUNNING at once when this one is claimed
+ *     (0 without a key)
  * @param prompt the prompt (for a continuation: a template rendered when it runs)
  * @param model the model to call, or null for the client's default
  * @param options options of the LLM call
  * @param status where the task is in its lifecycle
+ * @param paused held by a pause: in any live status it moves on as usual (a running attempt ends, a
+ *     due task is promoted, a continuation is released) but is never claimed until resumed
  * @param priority higher runs first
  * @param attempt attempts started so far
  * @param maxAttempts attempts allowed in the current budget
@@ -48,10 +54,13 @@ public record Task(
     String name,
     String type,
     String queue,
+    String concurrencyKey,
+    int concurrencyLimit,
     String prompt,
     String model,
     CallOptions options,
     TaskStatus status,
+    boolean paused,
     int priority,
     int attempt,
     int maxAttempts,
@@ -114,10 +123,13 @@ public record Task(
     private String name;
     private String type;
     private String queue;
+    private String concurrencyKey;
+    private int concurrencyLimit;
     private String prompt;
     private String model;
     private CallOptions options;
     private TaskStatus status;
+    private boolean paused;
     private int priority;
     private int attempt;
     private int maxAttempts;
@@ -147,10 +159,13 @@ public record Task(
       name = t.name;
       type = t.type;
       queue = t.queue;
+      concurrencyKey = t.concurrencyKey;
+      concurrencyLimit = t.concurrencyLimit;
       prompt = t.prompt;
       model = t.model;
       options = t.options;
       status = t.status;
+      paused = t.paused;
       priority = t.priority;
       attempt = t.attempt;
       maxAttempts = t.maxAttempts;
@@ -194,6 +209,13 @@ public record Task(
       return this;
     }
 
+    /** At most {@code limit} tasks of {@code key} RUNNING at once; a null key for none. */
+    public Builder concurrency(String key, int limit) {
+      concurrencyKey = key;
+      concurrencyLimit = key == null ? 0 : limit;
+      return this;
+    }
+
     public Builder prompt(String v) {
       prompt = v;
       return this;
@@ -211,6 +233,11 @@ public record Task(
 
     public Builder status(TaskStatus v) {
       status = v;
+      return this;
+    }
+
+    public Builder paused(boolean v) {
+      paused = v;
       return this;
     }
 
@@ -332,10 +359,13 @@ public record Task(
           name,
           type,
           queue,
+          concurrencyKey,
+          concurrencyLimit,
           prompt,
           model,
           options,
           status,
+          paused,
           priority,
           attempt,
           maxAttempts,

@@ -24,6 +24,8 @@ public record TaskSpec(
     String name,
     String type,
     String queue,
+    String concurrencyKey,
+    Integer concurrencyLimit,
     String prompt,
     String template,
     Map<String, String> variables,
@@ -66,6 +68,8 @@ public record TaskSpec(
     private String name;
     private String type;
     private String queue;
+    private String concurrencyKey;
+    private Integer concurrencyLimit;
     private String prompt;
     private String template;
     private Map<String, String> variables = Map.of();
@@ -101,6 +105,18 @@ public record TaskSpec(
      */
     public Builder queue(String value) {
       queue = value;
+      return this;
+    }
+
+    /**
+     * At most {@code limit} tasks sharing {@code key} run at once across the cluster (e.g. {@code
+     * "owner:acme", 5}, or one at a time per document with {@code "doc:" + id, 1}). The claim
+     * itself enforces it: a task whose key is full waits, and the tasks behind it of other keys (or
+     * of none) are claimed meanwhile.
+     */
+    public Builder concurrencyKey(String key, int limit) {
+      concurrencyKey = key;
+      concurrencyLimit = limit;
       return this;
     }
 
@@ -223,6 +239,8 @@ public record TaskSpec(
           name,
           type,
           queue,
+          concurrencyKey,
+          concurrencyLimit,
           prompt,
           template,
           variables,

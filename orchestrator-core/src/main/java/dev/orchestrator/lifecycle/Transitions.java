@@ -29,6 +29,13 @@ import java.util.Set;
  * CANCELLED -> QUEUED                                explicit retry with a new budget
  * COMPLETED -> (nothing: running again means a new task)
  * </pre>
+ *
+ * <p><b>Pause</b> is a flag, not a status: a PENDING, SCHEDULED, QUEUED or RUNNING task is paused
+ * or resumed by a compare-and-set that keeps its status ({@link #checkPause}) and leaves an event.
+ * A paused task follows the table above as usual (its running attempt ends, a retry is scheduled,
+ * its due time passes, its parents complete) but is never claimed: QUEUED and paused, it waits for
+ * a resume, with its place (priority, due time) kept. A whole task type is paused by a gate on its
+ * lanes instead, which holds the type's tasks in their status without touching them.
  */
 public final class Transitions {
   private static final Map<TaskStatus, Set<TaskStatus>> ALLOWED = new EnumMap<>(TaskStatus.class);
@@ -72,6 +79,23 @@ public final class Transitions {
   public static void checkInitial(TaskStatus status) {
     if (!INITIAL.contains(status)) {
       throw new IllegalTransitionException(null, status);
+    }
+  }
+
+  /** Statuses in which a task can be paused or resumed: every live one. */
+  public static boolean isPausable(TaskStatus status) {
+    return !status.isTerminal();
+  }
+
+  /**
+   * Throws unless a change that keeps {@code status} and sets the pause flag from {@code was} to
+   * {@code now} is a pause or a resume of a live task.
+   *
+   * @throws IllegalTransitionException otherwise
+   */
+  public static void checkPause(TaskStatus status, boolean was, boolean now) {
+    if (was == now || !isPausable(status)) {
+      throw new IllegalTransitionException(status, status);
     }
   }
 

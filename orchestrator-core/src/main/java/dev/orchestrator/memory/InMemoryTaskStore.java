@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +82,19 @@ public final class InMemoryTaskStore implements TaskStore {
 
   private final Map<UUID, Set<UUID>> childrenOf = new HashMap<>();
 
-  /** QUEUED tasks by lane, each lane in claim order. */
+  /**
+   * Most tasks of full concurrency keys one claim passes over, beyond its limit, before it stops
+   * looking (the rest of the queue waits for the next claim).
+   */
+  private static final int MAX_PASSED_OVER = 1_000;
+
+  /** RUNNING tasks of each concurrency key. */
+  private final Map<String, Integer> runningOfKey = new HashMap<>();
+
+  /** Types whose tasks are not claimed until resumed. */
+  private final Set<String> pausedTypes = new HashSet<>();
+
+  /** QUEUED tasks that are not paused, by lane, each lane in claim order. */
   private final Map<Lane, NavigableSet<Task>> queued = new HashMap<>();
 
   private final NavigableSet<Task> scheduled = new TreeSet<>(DUE_ORDER);
@@ -216,7 +229,7 @@ public final class InMemoryTaskStore implements TaskStore {
       List<Task> claimed = new ArrayList<>();
       for (UUID id : ids) {
         Task t = tasks.get(id);
-        if (t != null && t.status() == TaskStatus.QUEUED) {
+        if (t != null && claimable(t)) {
           claimed.add(claimOne(t, lease));
         }
       }
@@ -230,26 +243,105 @@ public final class InMemoryTaskStore implements TaskStore {
       List<NavigableSet<Task>> lanes = new ArrayList<>();
       for (String q : route.queues()) {
         for (String type : route.types()) {
-          NavigableSet<Task> lane = queued.get(new Lane(q, type));
+          NavigableSet<Task> lane =
+              pausedTypes.contains(type) ? null : queued.get(new Lane(q, type));
           if (lane != null) {
             lanes.add(lane);
           }
         }
       }
-      List<Task> claimed = new ArrayList<>();
-      while (claimed.size() < limit) {
-        Task best = null;
-        for (NavigableSet<Task> lane : lanes) {
-          if (!lane.isEmpty() && (best == null || CLAIM_ORDER.compare(lane.first(), best) < 0)) {
-            best = lane.first();
+      // the lanes merged in claim order; a task whose key is full is passed over, not waited on
+      List<Iterator<Task>> cursors = new ArrayList<>();
+      List<Task> heads = new ArrayList<>();
+      for (NavigableSet<Task> lane : lanes) {
+        Iterator<Task> cursor = lane.iterator();
+        cursors.add(cursor);
+        heads.add(cursor.next());
+      }
+      List<Task> chosen = new ArrayList<>();
+      Map<String, Integer> taken = new HashMap<>();
+      int looked = 0;
+      while (chosen.size() < limit && looked < limit + MAX_PASSED_OVER) {
+        int best = -1;
+        for (int i = 0; i < heads.size(); i++) {
+          if (heads.get(i) != null
+              && (best < 0 || CLAIM_ORDER.compare(heads.get(i), heads.get(best)) < 0)) {
+            best = i;
           }
         }
-        if (best == null) {
+        if (best < 0) {
           break;
         }
-        claimed.add(claimOne(best, lease));
+        Task t = heads.get(best);
+        heads.set(best, cursors.get(best).hasNext() ? cursors.get(best).next() : null);
+        looked++;
+        if (keyHasRoom(t, taken)) {
+          chosen.add(t);
+          if (t.concurrencyKey() != null) {
+            taken.merge(t.concurrencyKey(), 1, Integer::sum);
+          }
+        }
+      }
+      List<Task> claimed = new ArrayList<>(chosen.size());
+      for (Task t : chosen) {
+        claimed.add(claimOne(t, lease));
       }
       return claimed;
+    }
+  }
+
+  /** QUEUED, not paused, and of a type that is not paused. Called under the lock. */
+  private boolean claimable(Task t) {
+    return t.status() == TaskStatus.QUEUED
+        && !t.paused()
+        && !pausedTypes.contains(t.type())
+        && keyHasRoom(t, Map.of());
+  }
+
+  /**
+   * Whether one more task of the task's concurrency key may run, beyond those RUNNING and those
+   * {@code taken} by the claim in progress. Called under the lock.
+   */
+  private boolean keyHasRoom(Task t, Map<String, Integer> taken) {
+    String key = t.concurrencyKey();
+    return key == null
+        || runningOfKey.getOrDefault(key, 0) + taken.getOrDefault(key, 0) < t.concurrencyLimit();
+  }
+
+  @Override
+  public List<Task> queuedOfKey(String key, int limit) {
+    synchronized (lock) {
+      List<Task> found = new ArrayList<>();
+      for (NavigableSet<Task> lane : queued.values()) {
+        for (Task t : lane) {
+          if (key.equals(t.concurrencyKey())) {
+            found.add(t);
+          }
+        }
+      }
+      found.sort(CLAIM_ORDER);
+      return found.size() > limit ? List.copyOf(found.subList(0, limit)) : found;
+    }
+  }
+
+  @Override
+  public boolean pauseType(String type) {
+    synchronized (lock) {
+      return pausedTypes.add(type);
+    }
+  }
+
+  @Override
+  public boolean resumeType(String type) {
+    synchronized (lock) {
+      return pausedTypes.remove(type);
+    }
+  }
+
+  @Override
+  public Set<String> pausedTypes() {
+    synchronized (lock) {
+      return Set.copyOf(pausedTypes);
     }
   }
 
@@ -741,22 +833,34 @@ public final class InMemoryTaskStore implements TaskStore {
       switch (previous.status()) {
         case QUEUED -> {
           NavigableSet<Task> lane = queued.get(Lane.of(previous));
-          lane.remove(previous);
-          if (lane.isEmpty()) {
+          if (lane != null && lane.remove(previous) && lane.isEmpty()) {
             queued.remove(Lane.of(previous));
           }
         }
         case SCHEDULED -> scheduled.remove(previous);
-        case RUNNING -> running.remove(previous.id());
+        case RUNNING -> {
+          running.remove(previous.id());
+          if (previous.concurrencyKey() != null) {
+            runningOfKey.merge(previous.concurrencyKey(), -1, (a, b) -> a + b == 0 ? null : a + b);
+          }
+        }
         default -> {}
       }
     }
     countOf[next.status().ordinal()]++;
     switch (next.status()) {
-      case QUEUED ->
+      case QUEUED -> {
+        if (!next.paused()) {
           queued.computeIfAbsent(Lane.of(next), l -> new TreeSet<>(CLAIM_ORDER)).add(next);
+        }
+      }
       case SCHEDULED -> scheduled.add(next);
-      case RUNNING -> running.add(next.id());
+      case RUNNING -> {
+        running.add(next.id());
+        if (next.concurrencyKey() != null) {
+          runningOfKey.merge(next.concurrencyKey(), 1, Integer::sum);
+        }
+      }
       default -> {}
     }
   }

@@ -24,6 +24,9 @@ public record Limits(int maxPromptLength, int maxBatchSize, int maxAttempts) {
   /** Largest absolute priority. */
   public static final int MAX_PRIORITY = 1_000_000;
 
+  /** Largest concurrency limit a key may have. */
+  public static final int MAX_CONCURRENCY_LIMIT = 100_000;
+
   public static final Limits DEFAULT =
       new Limits(DEFAULT_MAX_PROMPT_LENGTH, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_ATTEMPTS);
 

@@ -75,6 +75,8 @@ public final class ScheduleLoop {
         spec.name(),
         spec.type(),
         spec.queue(),
+        spec.concurrencyKey(),
+        spec.concurrencyLimit(),
         spec.prompt(),
         spec.template(),
         spec.variables(),

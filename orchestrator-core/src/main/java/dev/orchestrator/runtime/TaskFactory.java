@@ -69,6 +69,21 @@ public final class TaskFactory {
     }
     String queue = spec.queue() == null ? Task.DEFAULT_QUEUE : spec.queue();
     text("queue", queue, true);
+    text("concurrencyKey", spec.concurrencyKey(), false);
+    int concurrencyLimit = 0;
+    if (spec.concurrencyKey() != null) {
+      concurrencyLimit = spec.concurrencyLimit() == null ? 0 : spec.concurrencyLimit();
+      if (concurrencyLimit < 1 || concurrencyLimit > Limits.MAX_CONCURRENCY_LIMIT) {
+        throw new InvalidTaskException(
+            Problem.BAD_FIELD,
+            "a concurrency limit must be 1.."
+                + Limits.MAX_CONCURRENCY_LIMIT
+                + ": "
+                + spec.concurrencyLimit());
+      }
+    } else if (spec.concurrencyLimit() != null) {
+      throw new InvalidTaskException(Problem.BAD_FIELD, "a concurrency limit needs a key");
+    }
     text("name", spec.name(), false);
     text("model", spec.model(), false);
     text("idempotencyKey", spec.idempotencyKey(), false);
@@ -118,6 +133,7 @@ public final class TaskFactory {
         .name(spec.name())
         .type(type)
         .queue(queue)
+        .concurrency(spec.concurrencyKey(), concurrencyLimit)
         .prompt(prompt)
         .model(spec.model())
         .options(spec.options())

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -168,7 +169,7 @@ final class TaskRunner {
           c.kind().isRetryable() ? AttemptOutcome.RETRYABLE_FAILURE : AttemptOutcome.FATAL_FAILURE;
       Attempt record = Attempt.ended(task, end, outcome, c.toError(), model, usage, null);
       metrics.attempt(task.type(), outcome, runTime);
-      return commits.applyAsync(transitioner.failure(task, c, record));
+      return end(transitioner.failure(task, c, record));
     }
   }
 
@@ -197,8 +198,7 @@ final class TaskRunner {
               ran == null ? Usage.NONE : ran.usage(),
               null);
       metrics.attempt(task.type(), AttemptOutcome.TIMED_OUT, task.timeout());
-      commits
-          .applyAsync(transitioner.failure(task, c, record))
+      end(transitioner.failure(task, c, record))
           .whenComplete(
               (written, e) -> {
                 if (e != null) {
@@ -227,8 +227,7 @@ final class TaskRunner {
     Attempt record =
         Attempt.ended(task, end, AttemptOutcome.SUCCEEDED, null, model, usage, result.output());
     metrics.attempt(task.type(), AttemptOutcome.SUCCEEDED, runTime);
-    return commits
-        .applyAsync(new TaskUpdate(task, next, record, "attempt " + task.attempt() + " succeeded"))
+    return end(new TaskUpdate(task, next, record, "attempt " + task.attempt() + " succeeded"))
         .thenCompose(
             done ->
                 done.isPresent()
@@ -251,7 +250,27 @@ final class TaskRunner {
             .updatedAt(end)
             .noLease()
             .build();
-    commits.apply(new TaskUpdate(task, next, null, "released by shutdown of " + task.leaseOwner()));
+    end(new TaskUpdate(task, next, null, "released by shutdown of " + task.leaseOwner())).join();
+  }
+
+  /**
+   * Writes the end of an attempt through the group commit. An ending that lost its compare-and-set
+   * only to a pause or resume of the task meanwhile (the attempt goes on when its task is paused)
+   * is written again over it, keeping the flag; any other loss (a cancel, the reaper) stands.
+   */
+  private CompletableFuture<Optional<Task>> end(TaskUpdate ending) {
+    return commits
+        .applyAsync(ending)
+        .thenCompose(
+            written ->
+                written.isPresent()
+                    ? CompletableFuture.completedFuture(written)
+                    : CompletableFuture.supplyAsync(() -> transitioner.overPause(ending), timer)
+                        .thenCompose(
+                            again ->
+                                again.isPresent()
+                                    ? end(again.get())
+                                    : CompletableFuture.completedFuture(written)));
   }
 
   /**

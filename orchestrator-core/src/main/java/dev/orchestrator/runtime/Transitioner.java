@@ -21,7 +21,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -110,8 +112,15 @@ public final class Transitioner {
     List<Task> queued = new ArrayList<>();
     List<UUID> ended = new ArrayList<>();
     List<UUID> lostEndings = new ArrayList<>();
+    Map<String, Integer> freedKeys = new HashMap<>();
     for (int i = 0; i < updates.size(); i++) {
       Optional<Task> stored = results.get(i);
+      if (stored.isPresent()
+          && stored.get().concurrencyKey() != null
+          && updates.get(i).expected().status() == TaskStatus.RUNNING
+          && stored.get().status() != TaskStatus.RUNNING) {
+        freedKeys.merge(stored.get().concurrencyKey(), stored.get().concurrencyLimit(), Math::max);
+      }
       if (stored.isEmpty()) {
         if (updates.get(i).expected().status() == TaskStatus.RUNNING) {
           lostEndings.add(updates.get(i).expected().id());
@@ -130,6 +139,9 @@ public final class Transitioner {
     }
     offer(queued);
     releaseChildren(ended);
+    // a task that waited while its key was full may have lost its hint (a queue drops the ids its
+    // claim passes over): the key's best ones are offered again now that it has room
+    freedKeys.forEach((key, limit) -> offer(store.queuedOfKey(key, limit)));
     if (!lostEndings.isEmpty()) {
       offer(
           store.getAll(lostEndings).stream().filter(t -> t.status() == TaskStatus.QUEUED).toList());
@@ -186,10 +198,17 @@ public final class Transitioner {
     publish(e);
   }
 
-  /** Offers QUEUED tasks to the queue (after a batch insert or promotion). */
+  /**
+   * Offers QUEUED tasks to the queue (after a batch insert or promotion), but the paused ones: no
+   * node may claim those, and their resume offers them.
+   */
   public void offer(Collection<Task> queued) {
-    if (!queued.isEmpty()) {
-      queue.offer(queued);
+    Collection<Task> claimable =
+        queued.stream().anyMatch(Task::paused)
+            ? queued.stream().filter(t -> !t.paused()).toList()
+            : queued;
+    if (!claimable.isEmpty()) {
+      queue.offer(claimable);
     }
   }
 
@@ -239,6 +258,43 @@ public final class Transitioner {
             ? Attempt.ended(current, now, AttemptOutcome.CANCELLED, next.error(), null, null, null)
             : null;
     return apply(new TaskUpdate(current, next, attempt, reason));
+  }
+
+  /**
+   * One compare-and-set that pauses or resumes a live task, keeping its status, with its event. A
+   * QUEUED task resumed is offered to the queue.
+   *
+   * @return the task after the change, or empty when another writer changed it first
+   * @throws IllegalTransitionException when the task is terminal or already so
+   */
+  public Optional<Task> pauseOnce(Task current, boolean paused) {
+    Transitions.checkPause(current.status(), current.paused(), paused);
+    Task next = current.toBuilder().paused(paused).updatedAt(clock.now()).build();
+    return apply(new TaskUpdate(current, next, null, paused ? "paused" : "resumed"));
+  }
+
+  /**
+   * The ending of an attempt rebased on the task as stored now, when the only change since the
+   * attempt's claim is a pause or resume (same status, attempt and lease): the ending then keeps
+   * the stored flag. Empty when anything else changed the task (a cancel, the reaper).
+   */
+  public Optional<TaskUpdate> overPause(TaskUpdate lost) {
+    Task was = lost.expected();
+    return store
+        .get(was.id())
+        .filter(
+            now ->
+                now.status() == was.status()
+                    && now.attempt() == was.attempt()
+                    && java.util.Objects.equals(now.leaseOwner(), was.leaseOwner())
+                    && now.paused() != was.paused())
+        .map(
+            now ->
+                new TaskUpdate(
+                    now,
+                    lost.next().toBuilder().paused(now.paused()).build(),
+                    lost.attempt(),
+                    lost.reason()));
   }
 
   /**

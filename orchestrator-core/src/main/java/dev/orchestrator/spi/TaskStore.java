@@ -65,20 +65,48 @@ public interface TaskStore extends AutoCloseable {
   }
 
   /**
-   * Claims these tasks if they are still QUEUED: each becomes RUNNING with its attempt incremented,
-   * {@code startedAt = lease.now()} and the lease set. Ids that are not QUEUED are skipped.
+   * Claims these tasks if they are still QUEUED, not paused, of a type not paused, and their
+   * concurrency key (if any) has room: each becomes RUNNING with its attempt incremented, {@code
+   * startedAt = lease.now()} and the lease set. Other ids are skipped.
    *
    * @return the claimed tasks
    */
   List<Task> claim(Collection<UUID> ids, Lease lease);
 
   /**
-   * Claims up to {@code limit} QUEUED tasks that the route serves (in one of its queues, of one of
-   * its types), highest priority first, then earliest runAt, then oldest. Tasks of other lanes are
-   * not looked at, however many wait. Safe with many nodes claiming at once: no task is claimed
-   * twice for one attempt.
+   * Claims up to {@code limit} QUEUED tasks, neither paused nor of a paused type, whose concurrency
+   * key has room (never more RUNNING with a key than its tasks' limit, however many nodes claim at
+   * once; a task whose key is full is passed over, so it blocks no task behind it), that the route
+   * serves (in one of its queues, of one of its types), highest priority first, then earliest
+   * runAt, then oldest. Tasks of other lanes are not looked at, however many wait. Safe with many
+   * nodes claiming at once: no task is claimed twice for one attempt.
    */
   List<Task> claimNext(int limit, Lease lease, Route route);
+
+  /**
+   * QUEUED tasks of a concurrency key, best first: what may run once a task of the key ends (the
+   * queue may have dropped their hints while the key was full).
+   */
+  List<Task> queuedOfKey(String key, int limit);
+
+  /**
+   * Pauses a task type across the cluster: from this call's return no task of the type is claimed
+   * ({@link #claim} and {@link #claimNext} skip them) until {@link #resumeType}. The tasks keep
+   * their status. Durable.
+   *
+   * @return false when the type was paused already
+   */
+  boolean pauseType(String type);
+
+  /**
+   * Lets the type's tasks be claimed again.
+   *
+   * @return false when the type was not paused
+   */
+  boolean resumeType(String type);
+
+  /** The task types paused now. */
+  Set<String> pausedTypes();
 
   /**
    * Extends the lease of the owner's RUNNING tasks among {@code ids} to {@code expiresAt} in one

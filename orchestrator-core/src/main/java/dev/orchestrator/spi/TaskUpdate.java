@@ -24,12 +24,19 @@ public record TaskUpdate(Task expected, Task next, Attempt attempt, String reaso
     if (!expected.id().equals(next.id())) {
       throw new IllegalArgumentException("an update cannot change the task id");
     }
-    Transitions.check(expected.status(), next.status());
+    if (expected.status() == next.status()) {
+      Transitions.checkPause(expected.status(), expected.paused(), next.paused());
+    } else {
+      Transitions.check(expected.status(), next.status());
+    }
     if (attempt != null && !attempt.taskId().equals(expected.id())) {
       throw new IllegalArgumentException("attempt record of another task");
     }
     reason = reason == null ? "" : reason;
     next = notBefore(expected, next);
+    if (next.paused() && next.status().isTerminal()) {
+      next = next.toBuilder().paused(false).build(); // a pause holds live tasks only
+    }
   }
 
   /**

@@ -68,6 +68,26 @@ public class DelegatingTaskStore implements TaskStore {
   }
 
   @Override
+  public List<Task> queuedOfKey(String key, int limit) {
+    return call(() -> delegate.queuedOfKey(key, limit));
+  }
+
+  @Override
+  public boolean pauseType(String type) {
+    return call(() -> delegate.pauseType(type));
+  }
+
+  @Override
+  public boolean resumeType(String type) {
+    return call(() -> delegate.resumeType(type));
+  }
+
+  @Override
+  public Set<String> pausedTypes() {
+    return call(delegate::pausedTypes);
+  }
+
+  @Override
   public Set<UUID> renewLeases(String o, Collection<UUID> ids, Instant e) {
     return call(() -> delegate.renewLeases(o, ids, e));
   }

@@ -29,6 +29,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -230,6 +231,221 @@ public abstract class OrchestratorContract {
     start(builder().remoteTypes("verify"));
     Task t = orchestrator.submit(TaskSpec.builder().type("verify").prompt("x").build());
     assertEquals(TaskStatus.QUEUED, orchestrator.get(t.id()).orElseThrow().status());
+  }
+
+  // ---- concurrency keys ----
+
+  /**
+   * Three nodes of eight workers run 300 tasks on 10 keys of limit 2: no key ever has more than two
+   * handlers running, every task completes, and tasks without a key submitted behind the backlog
+   * finish while it still waits (no head-of-line blocking).
+   */
+  @Test
+  void threeNodesRunAKeyAtMostItsLimitAtOnceAndAFullKeyBlocksNothingElse() throws Exception {
+    Map<String, java.util.concurrent.atomic.AtomicInteger> runningOf = new ConcurrentHashMap<>();
+    java.util.concurrent.atomic.AtomicInteger most =
+        new java.util.concurrent.atomic.AtomicInteger();
+    dev.orchestrator.spi.TaskHandler keyed =
+        ctx -> {
+          String key = ctx.task().concurrencyKey();
+          int n =
+              runningOf
+                  .computeIfAbsent(key, k -> new java.util.concurrent.atomic.AtomicInteger())
+                  .incrementAndGet();
+          most.accumulateAndGet(n, Math::max);
+          try {
+            Thread.sleep(15); // holds its slot a moment, so the keys fill up
+          } finally {
+            runningOf.get(key).decrementAndGet();
+          }
+          return HandlerResult.of("ok");
+        };
+    start(builder().nodeId("k1").handler("keyed", keyed));
+    List<Orchestrator> others = new ArrayList<>();
+    try {
+      for (String id : List.of("k2", "k3")) {
+        others.add(builder().nodeId(id).handler("keyed", keyed).build().start());
+      }
+      List<TaskSpec> specs = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        specs.add(
+            TaskSpec.builder()
+                .type("keyed")
+                .prompt("k" + i)
+                .concurrencyKey("tenant-" + (i % 10), 2)
+                .build());
+      }
+      List<Task> backlog = orchestrator.submitAll(specs);
+      List<Task> free = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        free.add(orchestrator.submit(TaskSpec.prompt("no key " + i).build()));
+      }
+      for (Task t : free) {
+        assertEquals(TaskStatus.COMPLETED, done(t.id()).status());
+      }
+      assertTrue(
+          backlog.stream().anyMatch(t -> status(t) != TaskStatus.COMPLETED),
+          "the free tasks finished while the keyed backlog still waited");
+      for (Task t : backlog) {
+        assertEquals(TaskStatus.COMPLETED, done(t.id()).status());
+      }
+      assertTrue(most.get() <= 2, "at most 2 of a key at once, saw " + most.get());
+      assertEquals(2, most.get(), "the keys did fill up");
+      assertThrows(
+          InvalidTaskException.class,
+          () -> orchestrator.submit(TaskSpec.prompt("x").concurrencyKey("k", 0).build()));
+    } finally {
+      others.forEach(Orchestrator::close);
+    }
+  }
+
+  // ---- pause ----
+
+  @Test
+  void aPausedTaskIsNotStartedUntilResumedWhileOthersRun() throws Exception {
+    start(builder());
+    Task held = orchestrator.submit(TaskSpec.prompt("held").delay(Duration.ofMillis(200)).build());
+    assertTrue(orchestrator.pause(held.id()).paused());
+    assertTrue(orchestrator.pause(held.id()).paused(), "pausing twice changes nothing");
+    Task later =
+        orchestrator.submit(TaskSpec.prompt("later").delay(Duration.ofMillis(300)).build());
+    assertEquals(TaskStatus.COMPLETED, done(later.id()).status());
+    Task stillHeld = orchestrator.get(held.id()).orElseThrow();
+    assertEquals(TaskStatus.QUEUED, stillHeld.status(), "its due time passed");
+    assertEquals(0, stillHeld.attempt(), "but it never started");
+    assertTrue(stillHeld.paused());
+    assertFalse(orchestrator.resume(held.id()).paused());
+    assertEquals(TaskStatus.COMPLETED, done(held.id()).status());
+    assertEquals(
+        List.of("paused", "resumed"),
+        orchestrator.events(held.id()).stream()
+            .map(TaskEvent::reason)
+            .filter(r -> r.equals("paused") || r.equals("resumed"))
+            .toList());
+    assertThrows(
+        dev.orchestrator.lifecycle.IllegalTransitionException.class,
+        () -> orchestrator.pause(held.id()),
+        "a finished task cannot be paused");
+  }
+
+  @Test
+  void aPausedRunningTaskFinishesItsAttemptAndItsRetryWaitsForTheResume() throws Exception {
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    start(
+        builder()
+            .handler(
+                "flaky",
+                ctx -> {
+                  if (ctx.task().attempt() == 1) {
+                    started.countDown();
+                    release.await();
+                    throw new java.io.IOException("transient");
+                  }
+                  return HandlerResult.of("second attempt");
+                }));
+    Task t =
+        orchestrator.submit(
+            TaskSpec.builder()
+                .type("flaky")
+                .prompt("x")
+                .maxAttempts(3)
+                .retryPolicy(new RetryPolicy(Duration.ofMillis(10), 1.0, Duration.ofMillis(10)))
+                .build());
+    assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS));
+    Task paused = orchestrator.pause(t.id());
+    assertEquals(TaskStatus.RUNNING, paused.status());
+    assertTrue(paused.paused());
+    release.countDown();
+    Waits.until(
+        "the first attempt's ending is written over the pause",
+        WAIT,
+        () -> orchestrator.attempts(t.id()).size() == 1);
+    assertEquals(AttemptOutcome.RETRYABLE_FAILURE, orchestrator.attempts(t.id()).get(0).outcome());
+    Task other = orchestrator.submit(TaskSpec.prompt("proof the workers run").build());
+    assertEquals(TaskStatus.COMPLETED, done(other.id()).status());
+    Waits.until(
+        "the retry is due, and held",
+        WAIT,
+        () -> orchestrator.get(t.id()).orElseThrow().status() == TaskStatus.QUEUED);
+    Task held = orchestrator.get(t.id()).orElseThrow();
+    assertTrue(held.paused());
+    assertEquals(1, held.attempt(), "no second attempt while paused");
+    orchestrator.resume(t.id());
+    Task ended = done(t.id());
+    assertEquals(TaskStatus.COMPLETED, ended.status());
+    assertEquals("second attempt", ended.output());
+    assertFalse(ended.paused());
+  }
+
+  @Test
+  void pausingADagByItsRootHoldsEveryStepUntilResumed() throws Exception {
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    start(
+        builder()
+            .handler(
+                "gate",
+                ctx -> {
+                  started.countDown();
+                  release.await();
+                  return HandlerResult.of("opened");
+                }));
+    Task root = orchestrator.submit(TaskSpec.builder().type("gate").prompt("root").build());
+    List<Task> steps = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      steps.add(
+          orchestrator.submit(TaskSpec.prompt("step " + i).dependsOn(List.of(root.id())).build()));
+    }
+    Task last =
+        orchestrator.submit(
+            TaskSpec.prompt("fan-in").dependsOn(steps.stream().map(Task::id).toList()).build());
+    assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS));
+    dev.orchestrator.BulkResult paused =
+        orchestrator.pauseAll(TaskQuery.builder().root(root.id()).build());
+    assertEquals(5, paused.changed(), "the running root and its four pending steps");
+    release.countDown();
+    assertEquals(TaskStatus.COMPLETED, done(root.id()).status(), "the running attempt finished");
+    Task proof = orchestrator.submit(TaskSpec.prompt("proof the workers run").build());
+    assertEquals(TaskStatus.COMPLETED, done(proof.id()).status());
+    for (Task step : steps) {
+      Waits.until(
+          "a step released by its parent",
+          WAIT,
+          () -> orchestrator.get(step.id()).orElseThrow().status() == TaskStatus.QUEUED);
+      Task held = orchestrator.get(step.id()).orElseThrow();
+      assertTrue(held.paused());
+      assertEquals(0, held.attempt(), "nothing new starts while the root is paused");
+    }
+    assertEquals(TaskStatus.PENDING, orchestrator.get(last.id()).orElseThrow().status());
+    assertEquals(4, orchestrator.resumeAll(TaskQuery.builder().root(root.id()).build()).changed());
+    for (Task step : steps) {
+      assertEquals(TaskStatus.COMPLETED, done(step.id()).status());
+    }
+    assertEquals(TaskStatus.COMPLETED, done(last.id()).status());
+  }
+
+  @Test
+  void aPausedTypeHoldsItsTasksOnEveryNodeUntilResumed() throws Exception {
+    start(builder().handler("report", ctx -> HandlerResult.of("r")));
+    assertTrue(orchestrator.pauseType("report"));
+    assertEquals(Set.of("report"), orchestrator.pausedTypes());
+    List<Task> reports = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      reports.add(orchestrator.submit(TaskSpec.builder().type("report").prompt("r" + i).build()));
+    }
+    Task other = orchestrator.submit(TaskSpec.prompt("not paused").build());
+    assertEquals(TaskStatus.COMPLETED, done(other.id()).status());
+    for (Task r : reports) {
+      Task now = orchestrator.get(r.id()).orElseThrow();
+      assertEquals(TaskStatus.QUEUED, now.status());
+      assertEquals(0, now.attempt());
+    }
+    assertTrue(orchestrator.resumeType("report"));
+    for (Task r : reports) {
+      assertEquals(TaskStatus.COMPLETED, done(r.id()).status());
+    }
+    assertEquals(Set.of(), orchestrator.pausedTypes());
   }
 
   // ---- events ----

@@ -406,6 +406,103 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void aPausedTaskIsNotClaimedUntilResumedAndKeepsItsPlace() {
+    Task first = insert(TestTasks.builder(TaskStatus.QUEUED).runAt(T0).build());
+    Task second = insert(TestTasks.builder(TaskStatus.QUEUED).runAt(T0.plusSeconds(1)).build());
+    Task paused =
+        store
+            .update(new TaskUpdate(first, first.toBuilder().paused(true).build(), null, "paused"))
+            .orElseThrow();
+    assertTrue(paused.paused());
+    assertEquals(TaskStatus.QUEUED, paused.status());
+    assertEquals(first.version() + 1, paused.version());
+    assertEquals("paused", store.events(first.id()).get(1).reason());
+    assertEquals(List.of(), store.claim(List.of(first.id()), lease("n", T0)));
+    assertEquals(
+        List.of(second.id()),
+        store.claimNext(5, lease("n", T0), ROUTE).stream().map(Task::id).toList());
+    Task resumed =
+        store
+            .update(
+                new TaskUpdate(paused, paused.toBuilder().paused(false).build(), null, "resumed"))
+            .orElseThrow();
+    assertFalse(resumed.paused());
+    assertEquals(
+        List.of(first.id()),
+        store.claimNext(5, lease("n", T0), ROUTE).stream().map(Task::id).toList());
+    assertThrows(
+        dev.orchestrator.lifecycle.IllegalTransitionException.class,
+        () -> new TaskUpdate(resumed, resumed.toBuilder().paused(false).build(), null, "again"),
+        "a change that keeps status and flag is no change");
+  }
+
+  @Test
+  void aPausedTypeIsNotClaimedUntilResumedWhileOtherTypesAre() {
+    Task verify = insert(TestTasks.builder(TaskStatus.QUEUED).type("verify").priority(9).build());
+    Task llm = insert(TestTasks.queued());
+    assertTrue(store.pauseType("verify"));
+    assertFalse(store.pauseType("verify"), "paused already");
+    assertEquals(Set.of("verify"), store.pausedTypes());
+    Route both = new Route(Set.of(Task.DEFAULT_QUEUE), Set.of(Task.LLM_TYPE, "verify"));
+    assertEquals(List.of(), store.claim(List.of(verify.id()), lease("n", T0)));
+    assertEquals(
+        List.of(llm.id()),
+        store.claimNext(5, lease("n", T0), both).stream().map(Task::id).toList());
+    assertEquals(TaskStatus.QUEUED, store.get(verify.id()).orElseThrow().status());
+    assertTrue(store.resumeType("verify"));
+    assertFalse(store.resumeType("verify"), "not paused any more");
+    assertEquals(Set.of(), store.pausedTypes());
+    assertEquals(
+        List.of(verify.id()),
+        store.claimNext(5, lease("n", T0), both).stream().map(Task::id).toList());
+  }
+
+  @Test
+  void aKeyNeverRunsMoreThanItsLimitAndAFullKeyBlocksNoTaskBehindIt() {
+    List<Task> keyed = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      keyed.add(
+          insert(
+              TestTasks.builder(TaskStatus.QUEUED)
+                  .priority(10)
+                  .runAt(T0.plusMillis(i))
+                  .concurrency("doc-1", 2)
+                  .build()));
+    }
+    List<Task> plain = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      plain.add(insert(TestTasks.builder(TaskStatus.QUEUED).build()));
+    }
+    List<Task> first = store.claimNext(10, lease("n", T0), ROUTE);
+    assertEquals(
+        Set.of(
+            keyed.get(0).id(),
+            keyed.get(1).id(),
+            plain.get(0).id(),
+            plain.get(1).id(),
+            plain.get(2).id()),
+        first.stream().map(Task::id).collect(java.util.stream.Collectors.toSet()),
+        "the key's best two, then the tasks behind the full key");
+    assertEquals(
+        List.of(), store.claim(List.of(keyed.get(2).id()), lease("n", T0)), "the key is full");
+    assertEquals(
+        List.of(keyed.get(2).id(), keyed.get(3).id()),
+        store.queuedOfKey("doc-1", 2).stream().map(Task::id).toList());
+    Task running = store.get(keyed.get(0).id()).orElseThrow();
+    store.update(
+        new TaskUpdate(
+            running,
+            running.toBuilder().status(TaskStatus.COMPLETED).noLease().build(),
+            null,
+            "done"));
+    assertEquals(
+        List.of(keyed.get(2).id()),
+        store.claimNext(10, lease("n", T0), ROUTE).stream().map(Task::id).toList(),
+        "one slot freed, one more of the key");
+    assertEquals(List.of(), store.claimNext(10, lease("n", T0), ROUTE));
+  }
+
+  @Test
   void claimSetsLeaseIncrementsAttemptAndRecordsTheEvent() {
     Task t = insert(TestTasks.queued());
     Instant now = T0.plusSeconds(3);
@@ -1197,6 +1294,8 @@ public abstract class TaskStoreContract {
         "nightly 'report'; --",
         "report",
         "reports",
+        "doc:42",
+        3,
         "Summarise {{day}} \"quoted\" \\ 🤖\nline 2",
         "daily-template",
         Map.of("day", "yesterday", "ünï", "cödé"),

@@ -482,6 +482,28 @@ public final class PostgresTaskStore implements TaskStore {
   }
 
   @Override
+  public List<Task> queuedOfKey(String key, int limit) {
+    return jdbc.read(sql.queuedOfKey, TaskRows::task, key, limit);
+  }
+
+  @Override
+  public boolean pauseType(String type) {
+    TaskRows.check("type", type, 0);
+    return jdbc.update(sql.pauseType, type) == 1;
+  }
+
+  @Override
+  public boolean resumeType(String type) {
+    TaskRows.check("type", type, 0);
+    return jdbc.update(sql.resumeType, type) == 1;
+  }
+
+  @Override
+  public Set<String> pausedTypes() {
+    return Set.copyOf(jdbc.read(sql.pausedTypes, rs -> rs.getString(1)));
+  }
+
+  @Override
   public List<NodeInfo> nodes(Instant seenSince) {
     return jdbc.read(
         sql.nodes,

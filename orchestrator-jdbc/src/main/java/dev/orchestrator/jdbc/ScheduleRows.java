@@ -154,6 +154,10 @@ final class ScheduleRows {
     put(node, "name", spec.name());
     put(node, "type", spec.type());
     put(node, "queue", spec.queue());
+    put(node, "concurrencyKey", spec.concurrencyKey());
+    if (spec.concurrencyLimit() != null) {
+      node.put("concurrencyLimit", spec.concurrencyLimit());
+    }
     put(node, "prompt", spec.prompt());
     put(node, "template", spec.template());
     if (!spec.variables().isEmpty()) {
@@ -240,6 +244,8 @@ final class ScheduleRows {
         text(n, "name"),
         text(n, "type"),
         text(n, "queue"),
+        text(n, "concurrencyKey"),
+        n.hasNonNull("concurrencyLimit") ? n.get("concurrencyLimit").asInt() : null,
         text(n, "prompt"),
         text(n, "template"),
         strings(n.path("variables")),
@@ -271,6 +277,7 @@ final class ScheduleRows {
     TaskRows.check("name", spec.name(), 0);
     TaskRows.check("type", spec.type(), 0);
     TaskRows.check("queue", spec.queue(), 0);
+    TaskRows.check("concurrencyKey", spec.concurrencyKey(), 0);
     TaskRows.check("prompt", spec.prompt(), 0);
     TaskRows.check("template", spec.template(), 0);
     TaskRows.check("model", spec.model(), 0);

@@ -47,7 +47,9 @@ public final class SchemaMigrator {
           "V4__nodes.sql",
           "V5__hot_row.sql",
           "V6__lanes.sql",
-          "V7__schedules.sql");
+          "V7__schedules.sql",
+          "V8__pause.sql",
+          "V9__concurrency_keys.sql");
 
   /** The tables the migrations create, without the prefix, dependents first (see {@link #drop}). */
   static final List<String> TABLES =
@@ -57,6 +59,7 @@ public final class SchemaMigrator {
           "events",
           "edges",
           "nodes",
+          "paused_types",
           "task_specs",
           "tasks",
           "schema_version");
@@ -66,7 +69,9 @@ public final class SchemaMigrator {
       List.of(
           "queued_in_claim_order(int)",
           "queued_in_claim_order(int, text[], text[])",
-          "due_in_order(timestamptz, int)");
+          "due_in_order(timestamptz, int)",
+          "claimable_given(uuid[])",
+          "key_has_room(text, int, jsonb)");
 
   private static final String LOCATION = "/dev/orchestrator/jdbc/migration/";
   private static final Pattern PREFIX = Pattern.compile("([a-z_][a-z0-9_]{0,39})?");

@@ -126,15 +126,20 @@ final class Statements {
       "SELECT id FROM ${prefix}queued_in_claim_order(?, ?::text[], ?::text[]) AS c(id)";
 
   /**
-   * The given ids still QUEUED, locked in id order, waiting for a lock rather than skipping it: a
-   * hint popped from the queue is its task's only one, and a row can be locked without being
-   * changed (a racing statement whose re-check found it no longer in the state it sought keeps the
-   * lock until it commits), so skipping would drop a hint that the reconciler alone finds again.
+   * The given ids that may be claimed (V9__concurrency_keys.sql), locked in id order, waiting for a
+   * lock rather than skipping it: a hint popped from the queue is its task's only one, and a row
+   * can be locked without being changed (a racing statement whose re-check found it no longer in
+   * the state it sought keeps the lock until it commits), so skipping would drop a hint that the
+   * reconciler alone finds again.
    */
   private static final String GIVEN_CANDIDATES =
+      "SELECT id FROM ${prefix}claimable_given(?) AS c(id)";
+
+  private static final String QUEUED_OF_KEY =
       """
-      SELECT id FROM ${prefix}tasks WHERE id = ANY(?) AND status = 'QUEUED'
-       ORDER BY id FOR NO KEY UPDATE""";
+      SELECT * FROM ${prefix}tasks JOIN ${prefix}task_specs USING (id)
+       WHERE concurrency_key = ? AND status = 'QUEUED' AND NOT paused
+       ORDER BY priority DESC, run_at, id LIMIT ?""";
 
   private static final String PROMOTE_DUE =
       """
@@ -242,6 +247,13 @@ final class Statements {
          SET started_at = excluded.started_at, last_seen = excluded.last_seen,
              running = excluded.running""";
 
+  private static final String PAUSE_TYPE =
+      "INSERT INTO ${prefix}paused_types (type) VALUES (?) ON CONFLICT DO NOTHING";
+
+  private static final String RESUME_TYPE = "DELETE FROM ${prefix}paused_types WHERE type = ?";
+
+  private static final String PAUSED_TYPES = "SELECT type FROM ${prefix}paused_types";
+
   private static final String FORGET_NODE = "DELETE FROM ${prefix}nodes WHERE node_id = ?";
 
   private static final String NODES =
@@ -322,6 +334,10 @@ final class Statements {
   final String activityOfOwner;
   final String recordNode;
   final String forgetNode;
+  final String pauseType;
+  final String queuedOfKey;
+  final String resumeType;
+  final String pausedTypes;
   final String nodes;
   final String lineage;
   final String countByStatus;
@@ -392,6 +408,10 @@ final class Statements {
     activityOfOwner = render(prefix, ACTIVITY.formatted(" AND owner = ?"));
     recordNode = render(prefix, RECORD_NODE);
     forgetNode = render(prefix, FORGET_NODE);
+    pauseType = render(prefix, PAUSE_TYPE);
+    queuedOfKey = render(prefix, QUEUED_OF_KEY);
+    resumeType = render(prefix, RESUME_TYPE);
+    pausedTypes = render(prefix, PAUSED_TYPES);
     nodes = render(prefix, NODES);
     lineage = render(prefix, LINEAGE);
     countByStatus = render(prefix, COUNT_BY_STATUS);

@@ -43,15 +43,16 @@ final class TaskRows {
 
   /**
    * Every column of a task, in the order of {@link #values(Task)}: those written once at submit
-   * ({@link #SPEC_COLUMNS}, and the type and queue, which the state row holds for the claim's lane
-   * index), then {@link #CHANGING_COLUMNS}, then the version.
+   * ({@link #SPEC_COLUMNS}, and the type, queue and concurrency key and limit, which the state row
+   * holds for the claim's indexes), then {@link #CHANGING_COLUMNS}, then the version.
    */
   static final List<Column> TASK_COLUMNS =
       columns(
-          "id uuid, name text, type text, queue text, prompt text, model text, options jsonb,"
+          "id uuid, name text, type text, queue text, concurrency_key text, concurrency_limit int,"
+              + " prompt text, model text, options jsonb,"
               + " timeout_ms bigint, retry_policy jsonb, created_at timestamptz, parent_ids uuid[],"
               + " root_id uuid, idempotency_key text, owner text, labels jsonb,"
-              + " status text, priority int, attempt int, max_attempts int, run_at timestamptz,"
+              + " status text, paused boolean, priority int, attempt int, max_attempts int, run_at timestamptz,"
               + " updated_at timestamptz, started_at timestamptz, finished_at timestamptz,"
               + " output text, error_kind text, error_message text, input_tokens bigint,"
               + " output_tokens bigint, cost numeric, lease_owner text,"
@@ -64,8 +65,8 @@ final class TaskRows {
               + " idempotency_key owner labels");
 
   /**
-   * The columns of a task's state ({@code tasks}): the id, its lane (type and queue) and what its
-   * lifecycle changes.
+   * The columns of a task's state ({@code tasks}): the id, what the claim reads (its lane: type and
+   * queue; its concurrency key and limit) and what its lifecycle changes.
    */
   static final List<Column> STATE_COLUMNS =
       TASK_COLUMNS.stream()
@@ -78,7 +79,7 @@ final class TaskRows {
    */
   static final List<Column> CHANGING_COLUMNS =
       only(
-          "status priority attempt max_attempts run_at updated_at started_at finished_at output"
+          "status paused priority attempt max_attempts run_at updated_at started_at finished_at output"
               + " error_kind error_message input_tokens output_tokens cost lease_owner"
               + " lease_expires_at");
 
@@ -136,6 +137,8 @@ final class TaskRows {
       t.name(),
       t.type(),
       t.queue(),
+      t.concurrencyKey(),
+      t.concurrencyKey() == null ? null : Integer.toString(t.concurrencyLimit()),
       t.prompt(),
       t.model(),
       optionsJson(t.options()),
@@ -160,6 +163,7 @@ final class TaskRows {
     TaskError error = t.error();
     return new String[] {
       t.status().name(),
+      Boolean.toString(t.paused()),
       Integer.toString(t.priority()),
       Integer.toString(t.attempt()),
       Integer.toString(t.maxAttempts()),
@@ -241,6 +245,7 @@ final class TaskRows {
     check("name", t.name(), index);
     check("type", t.type(), index);
     check("queue", t.queue(), index);
+    check("concurrency key", t.concurrencyKey(), index);
     check("prompt", t.prompt(), index);
     check("model", t.model(), index);
     check("options.systemPrompt", t.options().systemPrompt(), index);
@@ -303,10 +308,12 @@ final class TaskRows {
         .name(rs.getString("name"))
         .type(rs.getString("type"))
         .queue(rs.getString("queue"))
+        .concurrency(rs.getString("concurrency_key"), rs.getInt("concurrency_limit"))
         .prompt(rs.getString("prompt"))
         .model(rs.getString("model"))
         .options(options(rs.getString("options")))
         .status(TaskStatus.valueOf(rs.getString("status")))
+        .paused(rs.getBoolean("paused"))
         .priority(rs.getInt("priority"))
         .attempt(rs.getInt("attempt"))
         .maxAttempts(rs.getInt("max_attempts"))

@@ -230,6 +230,57 @@ class PostgresStoreConcurrencyTest {
     assertEquals(tasks, claimed.size(), "every promoted task claimed by the ids promoted");
   }
 
+  /**
+   * Twelve connections claim and finish keyed tasks as fast as they can: a key's tasks RUNNING at
+   * once, counted from the claims' commits to just before the finishes, never exceed its limit.
+   */
+  @Test
+  void racingClaimsNeverRunMoreOfAKeyThanItsLimit() throws Exception {
+    int tasks = 400;
+    int keys = 10;
+    int limit = 2;
+    List<Task> batch = new ArrayList<>();
+    for (int i = 0; i < tasks; i++) {
+      batch.add(TestTasks.queued("k" + i).concurrency("key-" + (i % keys), limit).build());
+    }
+    store.insert(batch);
+    Map<String, AtomicInteger> runningOf = new ConcurrentHashMap<>();
+    AtomicInteger most = new AtomicInteger();
+    AtomicInteger finished = new AtomicInteger();
+    run(
+        THREADS,
+        node -> {
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          while (finished.get() < tasks && System.nanoTime() < deadline) {
+            Instant now = Instant.now();
+            List<Task> got = store.claimNext(3, new Lease(node, now, now.plusSeconds(60)), ROUTE);
+            for (Task t : got) {
+              int n =
+                  runningOf
+                      .computeIfAbsent(t.concurrencyKey(), k -> new AtomicInteger())
+                      .incrementAndGet();
+              most.accumulateAndGet(n, Math::max);
+            }
+            Thread.sleep(2); // the attempts run a moment, so claims of a key overlap
+            for (Task t : got) {
+              runningOf.get(t.concurrencyKey()).decrementAndGet();
+              store.update(
+                  new TaskUpdate(
+                      t,
+                      t.toBuilder().status(TaskStatus.COMPLETED).noLease().build(),
+                      null,
+                      "done"));
+              finished.incrementAndGet();
+            }
+          }
+        });
+    assertEquals(tasks, finished.get());
+    assertEquals(Map.of(TaskStatus.COMPLETED, (long) tasks), store.countByStatus());
+    assertTrue(most.get() <= limit, "at most " + limit + " of a key at once, saw " + most.get());
+    assertEquals(limit, most.get(), "the claims did race up to the limit");
+    assertEquals(0, store.queuedOfKey("key-0", 10).size());
+  }
+
   /** Sessions of this database waiting for a lock, other than the holder's. */
   private static int lockWaiters(Connection holder) {
     try (Connection c = stores.dataSource().getConnection();

@@ -121,6 +121,14 @@ public final class PostgresTestDatabase {
   }
 
   /** Drops the tables of a prefix. */
+  /** The versions of the migration scripts after {@code version}, in order (V7__x.sql is 7). */
+  public static java.util.List<Integer> versions(int after) {
+    return SchemaMigrator.SCRIPTS.stream()
+        .map(script -> Integer.parseInt(script.substring(1, script.indexOf("__"))))
+        .filter(v -> v > after)
+        .toList();
+  }
+
   public static void drop(DataSource dataSource, String prefix) {
     new SchemaMigrator(dataSource, prefix).drop();
   }

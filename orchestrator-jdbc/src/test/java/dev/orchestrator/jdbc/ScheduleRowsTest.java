@@ -23,6 +23,8 @@ class ScheduleRowsTest {
             "name \"quoted\" ünï 🤖",
             "report",
             "reports",
+            "owner:acme",
+            5,
             "Summarise {{day}}\nline 2 \\ back",
             "daily",
             Map.of("day", "yesterday", "empty", ""),
@@ -40,7 +42,7 @@ class ScheduleRowsTest {
             Map.of("team", "search", "quote'", "va\"lue"));
     assertEquals(spec, ScheduleRows.spec(ScheduleRows.specJson(spec)));
     assertEquals(
-        18,
+        20,
         TaskSpec.class.getRecordComponents().length,
         "a new TaskSpec field needs its place in ScheduleRows.specJson and spec, and here");
   }
@@ -53,6 +55,8 @@ class ScheduleRowsTest {
     assertEquals(spec, ScheduleRows.spec(json));
     TaskSpec someOptions = TaskSpec.prompt("p").temperature(0).build();
     assertEquals(someOptions, ScheduleRows.spec(ScheduleRows.specJson(someOptions)));
+    TaskSpec keyed = TaskSpec.prompt("p").concurrencyKey("doc:1", 1).build();
+    assertEquals(keyed, ScheduleRows.spec(ScheduleRows.specJson(keyed)));
   }
 
   @Test

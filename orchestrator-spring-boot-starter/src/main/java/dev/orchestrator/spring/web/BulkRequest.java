@@ -9,7 +9,7 @@ import java.util.UUID;
  * The body of {@code POST /tasks/bulk}: one action on every task a filter matches, e.g. {@code
  * {"action": "retry", "filter": {"status": ["FAILED"], "type": "verify"}, "attempts": 2}}.
  *
- * @param action {@code cancel} or {@code retry}
+ * @param action {@code cancel}, {@code retry}, {@code pause} or {@code resume}
  * @param filter which tasks, with the list's filters; {@code {}} is every task the request sees
  * @param attempts a retry's new attempt budget (default: the configured max attempts)
  * @param reason a cancel's reason, recorded on each task
@@ -36,7 +36,9 @@ record BulkRequest(String action, Filter filter, Integer attempts, String reason
   /** The actions, each one call of the owner scope. */
   enum Action {
     CANCEL,
-    RETRY;
+    RETRY,
+    PAUSE,
+    RESUME;
 
     static Action of(String name) {
       if (name != null) {

@@ -186,6 +186,8 @@ public class ScheduleApiController {
     putIf(t, "name", spec.name());
     putIf(t, "type", spec.type());
     putIf(t, "queue", spec.queue());
+    putIf(t, "concurrencyKey", spec.concurrencyKey());
+    putIf(t, "concurrencyLimit", spec.concurrencyLimit());
     putIf(t, "prompt", spec.prompt());
     putIf(t, "template", spec.template());
     if (!spec.variables().isEmpty()) {

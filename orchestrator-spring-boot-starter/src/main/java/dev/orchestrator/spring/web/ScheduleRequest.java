@@ -79,6 +79,8 @@ record ScheduleRequest(
         s.name(),
         s.type(),
         s.queue(),
+        s.concurrencyKey(),
+        s.concurrencyLimit(),
         s.prompt(),
         s.template(),
         s.variables(),

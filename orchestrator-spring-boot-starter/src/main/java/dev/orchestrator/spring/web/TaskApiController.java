@@ -239,6 +239,8 @@ public class TaskApiController {
                   body.attempts() == null
                       ? properties.getDefaults().getMaxAttempts()
                       : body.attempts());
+          case PAUSE -> scope.pauseAll(query);
+          case RESUME -> scope.resumeAll(query);
         };
     return ok(result);
   }
@@ -296,6 +298,49 @@ public class TaskApiController {
             ? properties.getDefaults().getMaxAttempts()
             : body.maxAttempts();
     return ok(scope.retry(id, attempts));
+  }
+
+  @PostMapping("/tasks/{id}/pause")
+  public ResponseEntity<String> pause(HttpServletRequest request, @PathVariable UUID id) {
+    return ok(scope(request).pause(id));
+  }
+
+  @PostMapping("/tasks/{id}/resume")
+  public ResponseEntity<String> resume(HttpServletRequest request, @PathVariable UUID id) {
+    return ok(scope(request).resume(id));
+  }
+
+  /** The task types paused cluster-wide. */
+  @GetMapping("/types/paused")
+  public ResponseEntity<String> pausedTypes() {
+    return ok(new java.util.TreeSet<>(orchestrator.pausedTypes()));
+  }
+
+  /**
+   * Pauses a task type for every owner: refused to a request scoped to one owner, since it holds
+   * every owner's tasks of the type.
+   */
+  @PostMapping("/types/{type}/pause")
+  public ResponseEntity<String> pauseType(HttpServletRequest request, @PathVariable String type) {
+    requireEveryOwner(request, "pause a type");
+    return ok(Map.of("type", type, "changed", orchestrator.pauseType(type)));
+  }
+
+  @PostMapping("/types/{type}/resume")
+  public ResponseEntity<String> resumeType(HttpServletRequest request, @PathVariable String type) {
+    requireEveryOwner(request, "resume a type");
+    return ok(Map.of("type", type, "changed", orchestrator.resumeType(type)));
+  }
+
+  private void requireEveryOwner(HttpServletRequest request, String what) {
+    if (owners.resolve(request) != null) {
+      throw new ApiProblem(
+          403,
+          "forbidden",
+          "Not for one owner",
+          "a request scoped to one owner cannot " + what + ": it holds every owner's tasks",
+          Map.of());
+    }
   }
 
   @PostMapping("/tasks/{id}/cancel")

@@ -20,6 +20,8 @@ record TaskRequest(
     String name,
     String type,
     String queue,
+    String concurrencyKey,
+    Integer concurrencyLimit,
     String prompt,
     String template,
     Map<String, String> variables,
@@ -41,7 +43,7 @@ record TaskRequest(
   static final TaskRequest EMPTY =
       new TaskRequest(
           null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-          null, null, null, null);
+          null, null, null, null, null, null);
 
   /** This request for a task of the named template. */
   TaskRequest withTemplate(String templateName) {
@@ -49,6 +51,8 @@ record TaskRequest(
         name,
         type,
         queue,
+        concurrencyKey,
+        concurrencyLimit,
         null,
         templateName,
         variables,
@@ -88,6 +92,17 @@ record TaskRequest(
     }
     TaskSpec.Builder b =
         TaskSpec.builder().name(name).type(type).queue(queue).prompt(prompt).model(model);
+    if (concurrencyKey != null || concurrencyLimit != null) {
+      if (concurrencyKey == null) {
+        throw new InvalidTaskException(
+            Problem.BAD_FIELD, "a concurrencyLimit needs a concurrencyKey");
+      }
+      if (concurrencyLimit == null) {
+        throw new InvalidTaskException(
+            Problem.BAD_FIELD, "a concurrencyKey needs a concurrencyLimit");
+      }
+      b.concurrencyKey(concurrencyKey, concurrencyLimit);
+    }
     if (template != null) {
       b.template(template, variables == null ? Map.of() : variables);
     } else if (variables != null) {

@@ -2,7 +2,7 @@
 // on a time axis, and the audit trail; live while the task runs; cancel, retry and chain.
 
 import { get, post } from './api.js';
-import { drawn, h, s, clear, badge, time, millis, between, num, money, title, shortId, CANCELLABLE, RETRYABLE } from './dom.js';
+import { drawn, h, s, clear, badge, pausedBadge, time, millis, between, num, money, title, shortId, CANCELLABLE, RETRYABLE } from './dom.js';
 import * as live from './live.js';
 
 /** Redraws when the window's width changes. */
@@ -85,7 +85,7 @@ export async function render(main, { id }, ctx) {
 function drawHead(el, t) {
   clear(
     el,
-    h('h1', h('span.t-title', title(t)), ' ', badge(t.status)),
+    h('h1', h('span.t-title', title(t)), ' ', badge(t.status), pausedBadge(t)),
     h('nav.sub', { 'aria-label': 'Task' },
       h('a', { href: '#/tasks' }, '← Tasks'),
       h('a', { href: '#/task/' + t.id + '/lineage', id: 'lineage-link' }, 'Lineage'),
@@ -107,6 +107,12 @@ function drawActions(el, t, ctx, act) {
       h('form.inline', { onsubmit: (e) => { e.preventDefault(); act(btn, () => post('/tasks/' + t.id + '/cancel', { reason: reason.value.trim() || undefined })); } },
         h('label', { for: 'cancel-reason' }, 'Reason'), reason, btn),
     );
+  }
+  if (CANCELLABLE.includes(t.status)) {
+    const verb = t.paused ? 'resume' : 'pause';
+    const btn = h('button.secondary', { type: 'button', id: verb, onclick: () => act(btn, () => post('/tasks/' + t.id + '/' + verb, {})) },
+      t.paused ? 'Resume' : 'Pause');
+    parts.push(btn);
   }
   if (RETRYABLE.includes(t.status)) {
     const n = h('input', { type: 'number', id: 'retry-attempts', min: 1, max: 100, value: t.maxAttempts || 3 });

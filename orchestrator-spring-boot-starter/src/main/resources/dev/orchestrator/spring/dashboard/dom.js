@@ -59,6 +59,11 @@ export const STATUSES = ['PENDING', 'SCHEDULED', 'QUEUED', 'RUNNING', 'COMPLETED
 export const CANCELLABLE = ['PENDING', 'SCHEDULED', 'QUEUED', 'RUNNING'];
 export const RETRYABLE = ['FAILED', 'CANCELLED'];
 
+// a paused task keeps its status; this badge beside it says it waits for a resume
+export function pausedBadge(task) {
+  return task.paused ? h('span.badge.s-paused', { title: 'paused: not started until resumed' }, 'paused') : null;
+}
+
 export function badge(status) {
   return h('span.badge.s-' + String(status).toLowerCase(), status);
 }

@@ -4,7 +4,7 @@
 // (POST /tasks/bulk), after a confirm step that says what they will touch.
 
 import { get, post, query } from './api.js';
-import { h, clear, STATUSES, CANCELLABLE, RETRYABLE, badge, ago, title, shortId, millis, between } from './dom.js';
+import { h, clear, STATUSES, CANCELLABLE, RETRYABLE, badge, pausedBadge, ago, title, shortId, millis, between } from './dom.js';
 import * as live from './live.js';
 
 const PAGE = 50;
@@ -94,7 +94,7 @@ export async function render(main, { params }, ctx = { readOnly: true }) {
     const el = h(
       'a.task-row',
       { href: '#/task/' + task.id, role: 'listitem', 'data-id': task.id, 'data-status': task.status },
-      badge(task.status),
+      badge(task.status), pausedBadge(task),
       h('span.t-name', title(task)),
       h('span.t-meta',
         h('span.mono', shortId(task.id)),
@@ -167,8 +167,11 @@ export async function render(main, { params }, ctx = { readOnly: true }) {
     const confirm = h('div.bulk-confirm', { id: 'bulk-confirm', hidden: true });
     const cancelBtn = h('button.danger', { type: 'button', id: 'bulk-cancel', onclick: () => ask('cancel') }, 'Cancel all matching');
     const retryBtn = h('button', { type: 'button', id: 'bulk-retry', onclick: () => ask('retry') }, 'Retry all matching');
+    const pauseBtn = h('button.secondary', { type: 'button', id: 'bulk-pause', onclick: () => ask('pause') }, 'Pause all matching');
+    const resumeBtn = h('button.secondary', { type: 'button', id: 'bulk-resume', onclick: () => ask('resume') }, 'Resume all matching');
+    const buttons = [cancelBtn, retryBtn, pauseBtn, resumeBtn];
     const el = h('section.bulk', { 'aria-label': 'Bulk actions', id: 'bulk' },
-      h('div.bulk-bar', h('span.muted', 'Every task matching these filters:'), cancelBtn, retryBtn),
+      h('div.bulk-bar', h('span.muted', 'Every task matching these filters:'), ...buttons),
       confirm,
       result,
     );
@@ -176,11 +179,12 @@ export async function render(main, { params }, ctx = { readOnly: true }) {
     function ask(action) {
       result.hidden = true;
       const listed = [...rows.values()].map((r) => r.task).filter(matches);
-      const applies = action === 'cancel' ? CANCELLABLE : RETRYABLE;
-      const changeable = listed.filter((t) => applies.includes(t.status)).length;
-      const verb = action === 'cancel' ? 'Cancel' : 'Retry';
-      const done = action === 'cancel' ? 'cancelled' : 'retried';
-      const which = action === 'cancel' ? 'unfinished' : applies.join(' or ').toLowerCase();
+      const applies = action === 'retry' ? RETRYABLE : CANCELLABLE;
+      const changeable = listed.filter((t) => applies.includes(t.status)
+        && (action !== 'pause' || !t.paused) && (action !== 'resume' || t.paused)).length;
+      const verb = { cancel: 'Cancel', retry: 'Retry', pause: 'Pause', resume: 'Resume' }[action];
+      const done = { cancel: 'cancelled', retry: 'retried', pause: 'paused', resume: 'resumed' }[action];
+      const which = { cancel: 'unfinished', retry: applies.join(' or ').toLowerCase(), pause: 'unfinished, not paused', resume: 'paused' }[action];
       const listedText = listed.length === 0
         ? 'No task is listed here now; the server looks again when you confirm.'
         : `${listed.length} task${listed.length === 1 ? ' is' : 's are'} listed here${next ? ', and more are not loaded yet' : ''}; ` +
@@ -193,7 +197,7 @@ export async function render(main, { params }, ctx = { readOnly: true }) {
       );
       const input = action === 'cancel'
         ? h('input', { type: 'text', id: 'bulk-reason', placeholder: 'why (optional)', maxlength: 500 })
-        : h('input', { type: 'number', id: 'bulk-attempts', min: 1, max: 100, value: 3 });
+        : action === 'retry' ? h('input', { type: 'number', id: 'bulk-attempts', min: 1, max: 100, value: 3 }) : null;
       const go = h('button' + (action === 'cancel' ? '.danger' : ''), { type: 'submit', id: 'bulk-go' }, `${verb} every matching task`);
       const back = h('button.secondary', { type: 'button', id: 'bulk-back', onclick: () => { confirm.hidden = true; } }, 'Back');
       const error = h('p.notice.error', { role: 'alert', hidden: true });
@@ -201,7 +205,7 @@ export async function render(main, { params }, ctx = { readOnly: true }) {
         h('p.bulk-what', h('strong', `${verb} every task matching ${describeFilters()}.`), ' ', listedText),
         preview,
         h('form.inline', { onsubmit: (e) => { e.preventDefault(); run(action, input, go, error); } },
-          h('label', { for: input.id }, action === 'cancel' ? 'Reason' : 'New attempt budget'), input, go, back),
+          input ? h('label', { for: input.id }, action === 'cancel' ? 'Reason' : 'New attempt budget') : null, input, go, back),
         error,
       );
       confirm.hidden = false;
@@ -212,7 +216,8 @@ export async function render(main, { params }, ctx = { readOnly: true }) {
       const body = { action, filter: bulkFilter() };
       if (action === 'cancel' && input.value.trim()) body.reason = input.value.trim();
       if (action === 'retry') body.attempts = Number(input.value);
-      go.disabled = cancelBtn.disabled = retryBtn.disabled = true;
+      go.disabled = true;
+      buttons.forEach((b) => { b.disabled = true; });
       error.hidden = true;
       try {
         const r = await post('/tasks/bulk', body);
@@ -221,10 +226,11 @@ export async function render(main, { params }, ctx = { readOnly: true }) {
         result.textContent = `${r.changed} changed, ${r.skipped} skipped` + ` (${r.matched} matched).`;
         result.hidden = false;
       } catch (e) {
-        error.textContent = (action === 'cancel' ? 'Cancel' : 'Retry') + ' refused: ' + e.message;
+        error.textContent = action[0].toUpperCase() + action.slice(1) + ' refused: ' + e.message;
         error.hidden = false;
       } finally {
-        go.disabled = cancelBtn.disabled = retryBtn.disabled = false;
+        go.disabled = false;
+        buttons.forEach((b) => { b.disabled = false; });
       }
     }
 

@@ -183,6 +183,64 @@ abstract class TaskApiContract extends ApiTestSupport {
   }
 
   @Test
+  void aConcurrencyKeyIsTakenWithItsLimitOrRefused() throws Exception {
+    JsonNode t =
+        created(
+            "{\"prompt\": \"one per doc\", \"concurrencyKey\": \"doc-7\", \"concurrencyLimit\": 1}");
+    assertThat(t.path("concurrencyKey").asText()).isEqualTo("doc-7");
+    assertThat(t.path("concurrencyLimit").asInt()).isEqualTo(1);
+    awaitStatus(t.path("id").asText(), "COMPLETED");
+    assertProblem(
+        post("/tasks", "{\"prompt\": \"x\", \"concurrencyKey\": \"doc-7\"}"), 400, "invalid-task");
+    assertProblem(
+        post("/tasks", "{\"prompt\": \"x\", \"concurrencyKey\": \"k\", \"concurrencyLimit\": 0}"),
+        400,
+        "invalid-task");
+  }
+
+  @Test
+  void pauseAndResumeATaskAndATypeAndInBulk() throws Exception {
+    String run = "pause-" + UUID.randomUUID();
+    String held =
+        created(
+                "{\"prompt\": \"held\", \"delay\": \"PT0.2S\", \"labels\": {\"run\": \""
+                    + run
+                    + "\"}}")
+            .path("id")
+            .asText();
+    Reply paused = post("/tasks/" + held + "/pause", "");
+    assertThat(paused.status()).isEqualTo(200);
+    assertThat(paused.body().path("paused").asBoolean()).isTrue();
+    String other = created("{\"prompt\": \"runs\", \"delay\": \"PT0.3S\"}").path("id").asText();
+    awaitStatus(other, "COMPLETED");
+    JsonNode stillHeld = get("/tasks/" + held).body();
+    assertThat(stillHeld.path("status").asText()).isEqualTo("QUEUED");
+    assertThat(stillHeld.path("attempt").asInt()).isZero();
+    assertBulk(
+        post("/tasks/bulk", bulk("resume", "{\"label\": \"run=" + run + "\"}", null)), 1, 1, 0);
+    awaitStatus(held, "COMPLETED");
+    assertProblem(post("/tasks/" + held + "/pause", ""), 409, "illegal-transition");
+
+    String type = "slow";
+    Reply typePaused = post("/types/" + type + "/pause", "");
+    assertThat(typePaused.status()).isEqualTo(200);
+    assertThat(typePaused.body().path("changed").asBoolean()).isTrue();
+    try {
+      assertThat(get("/types/paused").body().toString()).contains(type);
+      String waiting = created("{\"type\": \"slow\"}").path("id").asText();
+      String runs = created("{\"prompt\": \"not paused\"}").path("id").asText();
+      awaitStatus(runs, "COMPLETED");
+      assertThat(get("/tasks/" + waiting).body().path("status").asText()).isEqualTo("QUEUED");
+      assertThat(post("/types/" + type + "/resume", "").body().path("changed").asBoolean())
+          .isTrue();
+      awaitStatus(waiting, "RUNNING");
+      post("/tasks/" + waiting + "/cancel", "");
+    } finally {
+      post("/types/" + type + "/resume", "");
+    }
+  }
+
+  @Test
   void aRepeatedIdempotencyKeyReturnsTheTaskOrAConflict() throws Exception {
     String key = "key-" + UUID.randomUUID();
     Reply first = post("/tasks", "{\"prompt\": \"once\", \"idempotencyKey\": \"" + key + "\"}");

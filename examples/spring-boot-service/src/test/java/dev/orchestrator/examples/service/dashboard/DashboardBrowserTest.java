@@ -12,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -325,6 +324,24 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void aTaskIsPausedAndResumedFromItsPage() throws Exception {
+    String id = submit(Map.of("name", "for later", "prompt", "wait", "delay", "PT1H"));
+    open("#/task/" + id);
+    waitForStatus("SCHEDULED");
+    browser.driver.findElement(By.id("pause")).click();
+    wait.until(d -> !d.findElements(By.cssSelector("h1 .s-paused")).isEmpty());
+    wait.until(d -> d.findElement(By.id("events")).getText().contains("paused"));
+    assertThat(api("GET", "/tasks/" + id, null).path("paused").asBoolean()).isTrue();
+    browser.screenshot("task-paused", 1280);
+    browser.driver.findElement(By.id("resume")).click();
+    wait.until(d -> d.findElements(By.cssSelector("h1 .s-paused")).isEmpty());
+    wait.until(d -> d.findElement(By.id("events")).getText().contains("resumed"));
+    assertThat(api("GET", "/tasks/" + id, null).path("paused").asBoolean()).isFalse();
+    assertThat(pageStatus()).isEqualTo("SCHEDULED");
+    assertNoReload();
+  }
+
+  @Test
   void aFailedTaskIsRetriedAndTheNewAttemptShows() throws Exception {
     String id = submit(Map.of("name", "flaky", "type", "fails-once", "prompt", "try"));
     awaitStatus(id, "FAILED");
@@ -469,11 +486,7 @@ class DashboardBrowserTest {
           .as("nothing changes before the confirm")
           .isEqualTo("FAILED");
     }
-    Path confirmShot = browser.screenshot("bulk-confirm", 1280);
-    java.nio.file.Files.copy(
-        confirmShot,
-        Path.of("/tmp/bulk-dashboard-confirm.png"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    browser.screenshot("bulk-confirm", 1280);
     browser.screenshot("bulk-confirm", 390);
 
     WebElement attempts = browser.driver.findElement(By.id("bulk-attempts"));
@@ -502,11 +515,7 @@ class DashboardBrowserTest {
         .as("another type is left alone")
         .isEqualTo("FAILED");
     assertNoReload();
-    Path resultShot = browser.screenshot("bulk-result", 1280);
-    java.nio.file.Files.copy(
-        resultShot,
-        Path.of("/tmp/bulk-dashboard.png"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    browser.screenshot("bulk-result", 1280);
     browser.screenshot("bulk-result", 390);
   }
 
