@@ -131,6 +131,7 @@ public final class Orchestrator implements AutoCloseable {
                 transitioner,
                 b.llm,
                 b.rateLimiter,
+                b.startLimiter,
                 b.prices,
                 b.metrics,
                 b.classifier,
@@ -1036,6 +1037,7 @@ public final class Orchestrator implements AutoCloseable {
     private EventBus bus;
     private LlmClient llm;
     private RateLimiter rateLimiter = RateLimiter.UNLIMITED;
+    private RateLimiter startLimiter = RateLimiter.UNLIMITED;
     private PriceTable prices = PriceTable.NONE;
     private MetricsRecorder metrics = MetricsRecorder.NOOP;
     private ErrorClassifier classifier = ErrorClassifier.DEFAULT;
@@ -1093,6 +1095,20 @@ public final class Orchestrator implements AutoCloseable {
 
     public Builder rateLimiter(RateLimiter value) {
       rateLimiter = value;
+      return this;
+    }
+
+    /**
+     * Limits how fast each task type starts: a rate limiter whose keys are task types, asked for a
+     * permit before each attempt's handler starts (its requests per second are starts per second;
+     * tokens are not used). {@code InMemoryRateLimiter.builder().limit("report", 10, 0).build()}
+     * starts at most 10 "report" attempts a second on this node; a {@code RedisRateLimiter} shared
+     * by every node makes it cluster-wide. Types it has no limit for start freely (unless it has a
+     * default limit). The wait happens on the worker, after the claim and before the attempt's
+     * timeout starts; a cancel interrupts it. Default: no limit.
+     */
+    public Builder startLimiter(RateLimiter value) {
+      startLimiter = value;
       return this;
     }
 
@@ -1338,6 +1354,7 @@ public final class Orchestrator implements AutoCloseable {
       bus = bus != null ? bus : new InMemoryEventBus();
       llm = llm != null ? llm : MockLlmClient.builder().build();
       Objects.requireNonNull(rateLimiter, "rateLimiter");
+      Objects.requireNonNull(startLimiter, "startLimiter");
       Objects.requireNonNull(prices, "prices");
       Objects.requireNonNull(metrics, "metrics");
       Objects.requireNonNull(classifier, "classifier");

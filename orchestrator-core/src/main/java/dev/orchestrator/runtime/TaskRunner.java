@@ -43,6 +43,7 @@ final class TaskRunner {
   private final ErrorClassifier classifier;
   private final LlmClient llm;
   private final RateLimiter rateLimiter;
+  private final RateLimiter startLimiter;
   private final PriceTable prices;
   private final MetricsRecorder metrics;
   private final ScheduledExecutorService timer;
@@ -54,6 +55,7 @@ final class TaskRunner {
       ErrorClassifier classifier,
       LlmClient llm,
       RateLimiter rateLimiter,
+      RateLimiter startLimiter,
       PriceTable prices,
       MetricsRecorder metrics,
       ScheduledExecutorService timer,
@@ -63,6 +65,7 @@ final class TaskRunner {
     this.classifier = classifier;
     this.llm = llm;
     this.rateLimiter = rateLimiter;
+    this.startLimiter = startLimiter;
     this.prices = prices;
     this.metrics = metrics;
     this.timer = timer;
@@ -102,8 +105,17 @@ final class TaskRunner {
     HandlerResult result = null;
     Throwable failure = null;
     AtomicReference<AttemptContext> context = new AtomicReference<>();
-    // a claimed task cancelled, reaped or given back before a worker took it runs no handler
+    // the task type's start rate, before the timeout's clock starts: a task waiting for its turn
+    // is not timed out for it (a cancel or a shutdown interrupts the wait)
     if (!run.isStopped()) {
+      try {
+        startLimiter.acquire(task.type(), 0);
+      } catch (InterruptedException e) {
+        failure = e;
+      }
+    }
+    // a claimed task cancelled, reaped or given back before a worker took it runs no handler
+    if (failure == null && !run.isStopped()) {
       ScheduledFuture<?> timeout =
           task.timeout() == null
               ? null

@@ -299,6 +299,46 @@ public abstract class OrchestratorContract {
     }
   }
 
+  // ---- start rates ----
+
+  @Test
+  void aTypesStartsKeepToItsRateWhileOtherTypesStartFreely() throws Exception {
+    List<Long> starts = new CopyOnWriteArrayList<>();
+    start(
+        builder()
+            .startLimiter(
+                dev.orchestrator.memory.InMemoryRateLimiter.builder()
+                    .limit("report", 10, 0)
+                    .build())
+            .handler(
+                "report",
+                ctx -> {
+                  starts.add(System.nanoTime());
+                  return HandlerResult.of("r");
+                }));
+    List<TaskSpec> specs = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      specs.add(TaskSpec.builder().type("report").prompt("r" + i).build());
+    }
+    long submitted = System.nanoTime();
+    List<Task> reports = orchestrator.submitAll(specs);
+    Task free = orchestrator.submit(TaskSpec.prompt("no limit").build());
+    assertEquals(TaskStatus.COMPLETED, done(free.id()).status());
+    assertTrue(
+        starts.size() < 25,
+        "the unlimited task finished while the reports still waited their turn");
+    for (Task t : reports) {
+      assertEquals(TaskStatus.COMPLETED, done(t.id()).status());
+    }
+    List<Long> sorted = starts.stream().sorted().toList();
+    for (int i = 0; i + 10 < sorted.size(); i++) {
+      assertTrue(
+          sorted.get(i + 10) - sorted.get(i) >= TimeUnit.MILLISECONDS.toNanos(900),
+          "11 starts within a second: " + (sorted.get(i + 10) - sorted.get(i)) / 1_000_000 + " ms");
+    }
+    assertTrue(sorted.get(24) - submitted >= TimeUnit.MILLISECONDS.toNanos(1900), "25 at 10/s");
+  }
+
   // ---- pause ----
 
   @Test
