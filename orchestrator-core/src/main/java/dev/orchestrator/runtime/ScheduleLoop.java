@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * passes it sleeps until the earliest next fire time it read, at most {@code schedulerMaxIdle}
  * (other nodes add schedules), or until this node saves a schedule that fires earlier. Internal.
  */
-public final class ScheduleLoop {
+public final class ScheduleLoop extends WakeableLoop {
   private static final Logger log = LoggerFactory.getLogger(ScheduleLoop.class);
 
   /** Submits a fire's task; a repeated idempotency key returns the task already stored. */
@@ -44,23 +44,22 @@ public final class ScheduleLoop {
   private final Duration grace;
   private final int batchSize;
   private final Submitter submitter;
-  private final Thread thread;
-  private final Object monitor = new Object();
-  private Instant wakeAt = Instant.MIN;
-  private volatile boolean running = true;
 
   /** The fire time each schedule last failed to submit, so the failure is logged once. */
   private final Map<String, Instant> failed = new ConcurrentHashMap<>();
 
   public ScheduleLoop(TaskStore store, Clock clock, RuntimeSettings settings, Submitter submitter) {
+    super(
+        "orchestrator-schedules-" + settings.nodeId(),
+        "schedule step",
+        clock,
+        settings.schedulerMaxIdle());
     this.store = store;
     this.clock = clock;
     this.maxIdle = settings.schedulerMaxIdle();
     this.grace = settings.scheduleGrace();
     this.batchSize = settings.batchSize();
     this.submitter = submitter;
-    this.thread = new Thread(this::loop, "orchestrator-schedules-" + settings.nodeId());
-    this.thread.setDaemon(true);
   }
 
   /**
@@ -94,46 +93,9 @@ public final class ScheduleLoop {
         labels);
   }
 
-  void start() {
-    thread.start();
-  }
-
-  void stop() throws InterruptedException {
-    running = false;
-    thread.interrupt();
-    thread.join();
-  }
-
-  /** Wakes the loop if a schedule fires before its planned wake-up. */
-  public void wake(Instant nextFire) {
-    synchronized (monitor) {
-      if (nextFire.isBefore(wakeAt)) {
-        wakeAt = nextFire;
-        monitor.notifyAll();
-      }
-    }
-  }
-
-  private void loop() {
-    while (running) {
-      try {
-        Instant next = pass();
-        Instant now = clock.now();
-        synchronized (monitor) {
-          wakeAt = next;
-          long waitMillis = Duration.between(now, next).toMillis();
-          if (waitMillis > 0) {
-            monitor.wait(waitMillis);
-          }
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        log.warn("schedule step failed; retrying in {}", maxIdle, e);
-        sleepQuietly();
-      }
-    }
+  @Override
+  Instant step() {
+    return pass();
   }
 
   /**
@@ -160,7 +122,7 @@ public final class ScheduleLoop {
         }
       }
       // a full batch of due schedules, all handled: more may be due behind it
-      if (near.size() < batchSize || !allHandled || !running) {
+      if (near.size() < batchSize || !allHandled || !running()) {
         return next;
       }
     }
@@ -221,15 +183,6 @@ public final class ScheduleLoop {
           why,
           maxIdle,
           e);
-    }
-  }
-
-  private void sleepQuietly() {
-    try {
-      Thread.sleep(Math.max(1, maxIdle.toMillis()));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      running = false;
     }
   }
 }
