@@ -289,6 +289,9 @@ public class OrchestratorAutoConfiguration {
     if (properties.getRetention() != null) {
       b.retention(properties.getRetention());
     }
+    if (properties.getScheduleGrace() != null) {
+      b.scheduleGrace(properties.getScheduleGrace());
+    }
     properties.getTemplates().forEach(b::template);
     handlers.orderedStream().forEach(h -> b.handler(h.type(), h.handler()));
     if (!worker.getTaskTypes().isEmpty()) {

@@ -26,6 +26,12 @@ public class OrchestratorProperties {
   /** Purge finished tasks this long after they ended; unset keeps them. */
   private Duration retention;
 
+  /**
+   * How late a schedule's fire may still run under the SKIP misfire policy; unset: the library's
+   * default (one minute).
+   */
+  private Duration scheduleGrace;
+
   /** Prompt templates by name, e.g. {@code orchestrator.templates.summarise=Summarise {{text}}}. */
   private Map<String, String> templates = new LinkedHashMap<>();
 
@@ -445,6 +451,14 @@ public class OrchestratorProperties {
 
   public Duration getRetention() {
     return retention;
+  }
+
+  public Duration getScheduleGrace() {
+    return scheduleGrace;
+  }
+
+  public void setScheduleGrace(Duration scheduleGrace) {
+    this.scheduleGrace = scheduleGrace;
   }
 
   public void setRetention(Duration retention) {

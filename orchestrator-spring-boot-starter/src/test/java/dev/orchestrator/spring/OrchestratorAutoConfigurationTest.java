@@ -161,6 +161,33 @@ class OrchestratorAutoConfigurationTest {
   }
 
   @Test
+  void routingAndScheduleGraceComeFromProperties() {
+    runner
+        .withPropertyValues(
+            "orchestrator.worker.queues=default,gpu",
+            "orchestrator.worker.remote-types=verify",
+            "orchestrator.schedule-grace=5m")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              Orchestrator o = context.getBean(Orchestrator.class);
+              assertThat(o.submit(TaskSpec.builder().type("verify").prompt("x").build()).status())
+                  .isEqualTo(TaskStatus.QUEUED);
+            });
+    runner
+        .withPropertyValues("orchestrator.worker.task-types=nothing-handles-this")
+        .run(
+            context ->
+                assertThat(context)
+                    .hasFailed()
+                    .getFailure()
+                    .hasRootCauseMessage("taskTypes without a handler: [nothing-handles-this]"));
+    runner
+        .withPropertyValues("orchestrator.schedule-grace=-1s")
+        .run(context -> assertThat(context).hasFailed());
+  }
+
+  @Test
   void forcingTheJdbcStoreWithoutADataSourceFailsWithTheReason() {
     runner
         .withPropertyValues("orchestrator.store=jdbc")

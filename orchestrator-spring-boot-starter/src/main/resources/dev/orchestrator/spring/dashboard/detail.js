@@ -134,6 +134,8 @@ function drawFacts(el, t) {
   const add = (k, v) => dl.append(h('dt', k), h('dd', v));
   add('id', h('span.mono', t.id));
   add('type', t.type);
+  add('queue', t.queue || 'default');
+  if (t.concurrencyKey) add('concurrency', `${t.concurrencyKey} (at most ${t.concurrencyLimit} at once)`);
   add('model', t.model || 'default');
   add('owner', t.owner || '—');
   add('priority', String(t.priority));
