@@ -88,6 +88,9 @@ public final class InMemoryTaskStore implements TaskStore {
    */
   private static final int MAX_PASSED_OVER = 1_000;
 
+  /** The claimable QUEUED tasks of each concurrency key, in claim order. */
+  private final Map<String, NavigableSet<Task>> queuedOfKey = new HashMap<>();
+
   /** RUNNING tasks of each concurrency key. */
   private final Map<String, Integer> runningOfKey = new HashMap<>();
 
@@ -311,16 +314,9 @@ public final class InMemoryTaskStore implements TaskStore {
   @Override
   public List<Task> queuedOfKey(String key, int limit) {
     synchronized (lock) {
-      List<Task> found = new ArrayList<>();
-      for (NavigableSet<Task> lane : queued.values()) {
-        for (Task t : lane) {
-          if (key.equals(t.concurrencyKey())) {
-            found.add(t);
-          }
-        }
-      }
-      found.sort(CLAIM_ORDER);
-      return found.size() > limit ? List.copyOf(found.subList(0, limit)) : found;
+      NavigableSet<Task> ofKey =
+          queuedOfKey.getOrDefault(key, java.util.Collections.emptyNavigableSet());
+      return ofKey.stream().limit(limit).toList();
     }
   }
 
@@ -836,6 +832,11 @@ public final class InMemoryTaskStore implements TaskStore {
           if (lane != null && lane.remove(previous) && lane.isEmpty()) {
             queued.remove(Lane.of(previous));
           }
+          String key = previous.concurrencyKey();
+          NavigableSet<Task> ofKey = key == null ? null : queuedOfKey.get(key);
+          if (ofKey != null && ofKey.remove(previous) && ofKey.isEmpty()) {
+            queuedOfKey.remove(key);
+          }
         }
         case SCHEDULED -> scheduled.remove(previous);
         case RUNNING -> {
@@ -852,6 +853,11 @@ public final class InMemoryTaskStore implements TaskStore {
       case QUEUED -> {
         if (!next.paused()) {
           queued.computeIfAbsent(Lane.of(next), l -> new TreeSet<>(CLAIM_ORDER)).add(next);
+          if (next.concurrencyKey() != null) {
+            queuedOfKey
+                .computeIfAbsent(next.concurrencyKey(), k -> new TreeSet<>(CLAIM_ORDER))
+                .add(next);
+          }
         }
       }
       case SCHEDULED -> scheduled.add(next);
