@@ -600,7 +600,7 @@ public final class InMemoryTaskStore implements TaskStore {
           if (version != schedule.version()) {
             return current;
           }
-          stored[0] = withVersion(schedule, version + 1);
+          stored[0] = schedule.withVersion(version + 1);
           return stored[0];
         });
     return Optional.ofNullable(stored[0]);
@@ -631,7 +631,7 @@ public final class InMemoryTaskStore implements TaskStore {
           if (current.version() != expectedVersion) {
             return current;
           }
-          stored[0] = withVersion(current.advancedTo(since, nextFire, now), current.version() + 1);
+          stored[0] = current.advancedTo(since, nextFire, now).withVersion(current.version() + 1);
           return stored[0];
         });
     return Optional.ofNullable(stored[0]);
@@ -644,19 +644,6 @@ public final class InMemoryTaskStore implements TaskStore {
         .sorted(DUE_SCHEDULES)
         .limit(limit)
         .toList();
-  }
-
-  private static Schedule withVersion(Schedule s, long version) {
-    return new Schedule(
-        s.name(),
-        s.recurrence(),
-        s.misfire(),
-        s.spec(),
-        s.createdAt(),
-        s.since(),
-        s.nextFire(),
-        version,
-        s.updatedAt());
   }
 
   @Override

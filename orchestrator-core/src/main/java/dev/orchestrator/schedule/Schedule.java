@@ -95,4 +95,10 @@ public record Schedule(
     return new Schedule(
         name, recurrence, misfire, spec, createdAt, newSince, newNextFire, version, now);
   }
+
+  /** This schedule as a store holds it at another version. */
+  public Schedule withVersion(long newVersion) {
+    return new Schedule(
+        name, recurrence, misfire, spec, createdAt, since, nextFire, newVersion, updatedAt);
+  }
 }

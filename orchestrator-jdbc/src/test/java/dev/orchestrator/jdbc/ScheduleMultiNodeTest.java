@@ -6,19 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.orchestrator.Orchestrator;
 import dev.orchestrator.Task;
 import dev.orchestrator.TaskSpec;
-import dev.orchestrator.TaskStatus;
 import dev.orchestrator.schedule.Schedule;
 import dev.orchestrator.spi.TaskStore;
 import dev.orchestrator.testing.DelegatingTaskStore;
-import dev.orchestrator.testing.Waits;
+import dev.orchestrator.testing.ScheduledRuns;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -104,25 +101,11 @@ class ScheduleMultiNodeTest {
     cluster.node(1).unschedule(NAME);
     Instant removed = Instant.now();
 
-    List<Task> tasks =
-        Waits.value(
-            "every task of the schedule completed",
-            Duration.ofSeconds(60),
-            () -> {
-              List<Task> all = cluster.node(2).scheduledTasks(NAME, 1000);
-              return all.stream().allMatch(t -> t.status() == TaskStatus.COMPLETED) ? all : null;
-            });
-
-    Map<Instant, Long> perFireTime =
-        tasks.stream()
-            .collect(
-                Collectors.groupingBy(
-                    t -> Instant.parse(t.labels().get(Schedule.FIRE_TIME_LABEL)),
-                    TreeMap::new,
-                    Collectors.counting()));
+    List<Task> tasks = ScheduledRuns.completed(cluster.node(2), NAME);
+    TreeMap<Instant, Long> perFireTime = ScheduledRuns.perFireTime(tasks);
     long duplicates = perFireTime.values().stream().filter(n -> n > 1).mapToLong(n -> n - 1).sum();
-    Instant first = ((TreeMap<Instant, Long>) perFireTime).firstKey();
-    Instant last = ((TreeMap<Instant, Long>) perFireTime).lastKey();
+    Instant first = perFireTime.firstKey();
+    Instant last = perFireTime.lastKey();
     long span = Duration.between(first, last).toSeconds() + 1;
     long lateMillis =
         tasks.stream()

@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.orchestrator.Orchestrator;
 import dev.orchestrator.Task;
 import dev.orchestrator.TaskSpec;
-import dev.orchestrator.TaskStatus;
-import dev.orchestrator.schedule.Schedule;
-import dev.orchestrator.testing.Waits;
+import dev.orchestrator.testing.ScheduledRuns;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -47,21 +44,8 @@ class ScheduleOnRedisTest {
     Thread.sleep(RUN.toMillis());
     nodes.get(2).unschedule(NAME);
 
-    List<Task> tasks =
-        Waits.value(
-            "every task of the schedule completed",
-            Duration.ofSeconds(60),
-            () -> {
-              List<Task> all = nodes.get(1).scheduledTasks(NAME, 1000);
-              return all.stream().allMatch(t -> t.status() == TaskStatus.COMPLETED) ? all : null;
-            });
-    TreeMap<Instant, Long> perFireTime =
-        tasks.stream()
-            .collect(
-                Collectors.groupingBy(
-                    t -> Instant.parse(t.labels().get(Schedule.FIRE_TIME_LABEL)),
-                    TreeMap::new,
-                    Collectors.counting()));
+    List<Task> tasks = ScheduledRuns.completed(nodes.get(1), NAME);
+    TreeMap<Instant, Long> perFireTime = ScheduledRuns.perFireTime(tasks);
     long span = Duration.between(perFireTime.firstKey(), perFireTime.lastKey()).toSeconds() + 1;
     System.out.printf(
         "schedule on 3 nodes with Redis for %s: %d fire times, %d tasks, span %d s%n",
