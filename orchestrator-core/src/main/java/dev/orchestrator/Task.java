@@ -31,6 +31,13 @@ import java.util.UUID;
  * @param attempt attempts started so far
  * @param maxAttempts attempts allowed in the current budget
  * @param runAt earliest time of the next start
+ * @param turn its place in line among the QUEUED tasks of its lane at its priority: claims take the
+ *     earliest turn first (then the oldest id). It is its runAt, except for a task submitted to run
+ *     now while tasks of its owner wait in its lane at its priority: then it is one {@link
+ *     dev.orchestrator.spi.TaskStore#TURN_SPACING} after the last of theirs, so owners with a
+ *     backlog take turns with each other and with owners that have none (see {@link
+ *     dev.orchestrator.spi.TaskStore#insert}). A new runAt is a new turn: setting {@link
+ *     Builder#runAt} resets it
  * @param timeout longest time one attempt may run
  * @param retryPolicy backoff between attempts, or null for the orchestrator's default
  * @param createdAt when it was submitted
@@ -65,6 +72,7 @@ public record Task(
     int attempt,
     int maxAttempts,
     Instant runAt,
+    Instant turn,
     Duration timeout,
     RetryPolicy retryPolicy,
     Instant createdAt,
@@ -103,6 +111,7 @@ public record Task(
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     usage = usage == null ? Usage.NONE : usage;
     rootId = rootId == null ? id : rootId;
+    turn = turn == null ? runAt : turn;
   }
 
   /** True when the current budget has no attempt left. */
@@ -134,6 +143,7 @@ public record Task(
     private int attempt;
     private int maxAttempts;
     private Instant runAt;
+    private Instant turn;
     private Duration timeout;
     private RetryPolicy retryPolicy;
     private Instant createdAt;
@@ -170,6 +180,7 @@ public record Task(
       attempt = t.attempt;
       maxAttempts = t.maxAttempts;
       runAt = t.runAt;
+      turn = t.turn;
       timeout = t.timeout;
       retryPolicy = t.retryPolicy;
       createdAt = t.createdAt;
@@ -256,8 +267,16 @@ public record Task(
       return this;
     }
 
+    /** Sets the earliest time of the next start, and with it the turn (see {@link Task#turn}). */
     public Builder runAt(Instant v) {
       runAt = v;
+      turn = null;
+      return this;
+    }
+
+    /** Sets the turn; call after {@link #runAt}, which resets it. */
+    public Builder turn(Instant v) {
+      turn = v;
       return this;
     }
 
@@ -370,6 +389,7 @@ public record Task(
           attempt,
           maxAttempts,
           runAt,
+          turn,
           timeout,
           retryPolicy,
           createdAt,

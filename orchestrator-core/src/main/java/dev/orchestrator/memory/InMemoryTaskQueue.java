@@ -17,20 +17,20 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The embedded dispatch queue: task ids per lane (queue name and type), each lane a priority queue
- * (highest priority, then earliest runAt, then oldest), one entry per id however often it is
- * offered. A poll takes the best ids of its route's lanes only, so a lane nobody here serves never
- * blocks the others. Pollers block on a condition, so a task offered is picked up at once, not at
- * the next poll.
+ * (highest priority, then earliest {@linkplain Task#turn turn}, then oldest), one entry per id
+ * however often it is offered. A poll takes the best ids of its route's lanes only, so a lane
+ * nobody here serves never blocks the others. Pollers block on a condition, so a task offered is
+ * picked up at once, not at the next poll.
  */
 public final class InMemoryTaskQueue implements TaskQueue {
-  private record Entry(UUID id, int priority, java.time.Instant runAt) {}
+  private record Entry(UUID id, int priority, java.time.Instant turn) {}
 
   private record Lane(String queue, String type) {}
 
   private static final Comparator<Entry> ORDER =
       Comparator.comparingInt(Entry::priority)
           .reversed()
-          .thenComparing(Entry::runAt)
+          .thenComparing(Entry::turn)
           .thenComparing(Entry::id);
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -51,7 +51,7 @@ public final class InMemoryTaskQueue implements TaskQueue {
           Lane lane = new Lane(t.queue(), t.type());
           lanes
               .computeIfAbsent(lane, l -> new TreeSet<>(ORDER))
-              .add(new Entry(t.id(), t.priority(), t.runAt()));
+              .add(new Entry(t.id(), t.priority(), t.turn()));
           laneOf.put(t.id(), lane);
         }
       }

@@ -1,5 +1,7 @@
 package dev.orchestrator.memory;
 
+import static dev.orchestrator.spi.TaskStore.TURN_SPACING;
+
 import dev.orchestrator.FeedEntry;
 import dev.orchestrator.FeedPage;
 import dev.orchestrator.FeedQuery;
@@ -47,7 +49,7 @@ public final class InMemoryTaskStore implements TaskStore {
   private static final Comparator<Task> CLAIM_ORDER =
       Comparator.comparingInt(Task::priority)
           .reversed()
-          .thenComparing(Task::runAt)
+          .thenComparing(Task::turn)
           .thenComparing(Task::id);
   private static final Comparator<Task> DUE_ORDER =
       Comparator.comparing(Task::runAt).thenComparing(Task::id);
@@ -100,6 +102,21 @@ public final class InMemoryTaskStore implements TaskStore {
   /** QUEUED tasks that are not paused, by lane, each lane in claim order. */
   private final Map<Lane, NavigableSet<Task>> queued = new HashMap<>();
 
+  /** How many of an owner's tasks wait in {@link #queued} at a priority, and the latest turn. */
+  private static final class Backlog {
+    int waiting;
+    Instant lastTurn;
+  }
+
+  private record Owned(Lane lane, int priority, String owner) {
+    static Owned of(Task t) {
+      return new Owned(Lane.of(t), t.priority(), t.owner());
+    }
+  }
+
+  /** The backlog of each owner in each lane at each priority, for turns (see {@link #placed}). */
+  private final Map<Owned, Backlog> backlogs = new HashMap<>();
+
   private final NavigableSet<Task> scheduled = new TreeSet<>(DUE_ORDER);
   private final Set<UUID> running = new HashSet<>();
 
@@ -144,10 +161,11 @@ public final class InMemoryTaskStore implements TaskStore {
       }
       // all checks passed: write
       for (int i = 0; i < newTasks.size(); i++) {
-        Task t = newTasks.get(i);
-        if (result.get(i) != t) {
+        if (result.get(i) != newTasks.get(i)) {
           continue;
         }
+        Task t = placed(newTasks.get(i));
+        result.set(i, t);
         tasks.put(t.id(), t);
         index(null, t);
         String key = keyOf(t);
@@ -161,6 +179,37 @@ public final class InMemoryTaskStore implements TaskStore {
       }
       return result;
     }
+  }
+
+  /**
+   * The task with its turn (see {@link TaskStore#insert}): after its owner's backlog in its lane at
+   * its priority, or else no later than the lane's first waiting task there. Called under the lock.
+   */
+  private Task placed(Task t) {
+    if (t.status() != TaskStatus.QUEUED || t.paused()) {
+      return t;
+    }
+    Backlog backlog = backlogs.get(Owned.of(t));
+    if (backlog != null) {
+      return t.toBuilder().turn(backlog.lastTurn.plus(TURN_SPACING)).build();
+    }
+    NavigableSet<Task> lane = queued.get(Lane.of(t));
+    Task first = lane == null ? null : lane.ceiling(firstAt(t.priority()));
+    return first != null && first.priority() == t.priority() && first.turn().isBefore(t.turn())
+        ? t.toBuilder().turn(first.turn()).build()
+        : t;
+  }
+
+  /** A key that sorts before every task of this priority and after those of higher ones. */
+  private static Task firstAt(int priority) {
+    return new Task.Builder()
+        .id(new UUID(Long.MIN_VALUE, Long.MIN_VALUE))
+        .type("")
+        .owner("")
+        .status(TaskStatus.QUEUED)
+        .priority(priority)
+        .runAt(Instant.MIN)
+        .build();
   }
 
   private static String keyOf(Task t) {
@@ -816,8 +865,15 @@ public final class InMemoryTaskStore implements TaskStore {
       switch (previous.status()) {
         case QUEUED -> {
           NavigableSet<Task> lane = queued.get(Lane.of(previous));
-          if (lane != null && lane.remove(previous) && lane.isEmpty()) {
-            queued.remove(Lane.of(previous));
+          if (lane != null && lane.remove(previous)) {
+            if (lane.isEmpty()) {
+              queued.remove(Lane.of(previous));
+            }
+            Owned owned = Owned.of(previous);
+            Backlog backlog = backlogs.get(owned);
+            if (backlog != null && --backlog.waiting == 0) {
+              backlogs.remove(owned);
+            }
           }
           String key = previous.concurrencyKey();
           NavigableSet<Task> ofKey = key == null ? null : queuedOfKey.get(key);
@@ -838,8 +894,13 @@ public final class InMemoryTaskStore implements TaskStore {
     countOf[next.status().ordinal()]++;
     switch (next.status()) {
       case QUEUED -> {
-        if (!next.paused()) {
-          queued.computeIfAbsent(Lane.of(next), l -> new TreeSet<>(CLAIM_ORDER)).add(next);
+        if (!next.paused()
+            && queued.computeIfAbsent(Lane.of(next), l -> new TreeSet<>(CLAIM_ORDER)).add(next)) {
+          Backlog backlog = backlogs.computeIfAbsent(Owned.of(next), o -> new Backlog());
+          backlog.waiting++;
+          if (backlog.lastTurn == null || next.turn().isAfter(backlog.lastTurn)) {
+            backlog.lastTurn = next.turn();
+          }
           if (next.concurrencyKey() != null) {
             queuedOfKey
                 .computeIfAbsent(next.concurrencyKey(), k -> new TreeSet<>(CLAIM_ORDER))

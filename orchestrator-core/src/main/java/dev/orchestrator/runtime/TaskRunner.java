@@ -259,6 +259,7 @@ final class TaskRunner {
             .status(TaskStatus.QUEUED)
             .attempt(task.attempt() - 1)
             .runAt(end)
+            .turn(task.turn())
             .updatedAt(end)
             .noLease()
             .build();

@@ -10,6 +10,7 @@ import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.AttemptOutcome;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.schedule.Schedule;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -24,14 +25,30 @@ import java.util.UUID;
  * jar. Implementations are thread-safe.
  */
 public interface TaskStore extends AutoCloseable {
+  /**
+   * How far apart the turns of one owner's tasks queued behind each other are (see {@link
+   * Task#turn}): one owner's backlog of n tasks spreads over n seconds of turns, so a task of any
+   * other owner queued meanwhile goes ahead of all of that backlog whose turn is later than its
+   * own, however long the backlog is.
+   */
+  Duration TURN_SPACING = Duration.ofSeconds(1);
 
   /**
    * Inserts new tasks atomically: all or none. A task whose {@code (owner, idempotencyKey)} already
    * exists is not inserted: the existing task takes its place in the result. Each insert records a
    * creation event and an edge from every parent.
    *
+   * <p><b>Turns.</b> The store places each task inserted QUEUED fairly (a task inserted in another
+   * status keeps its runAt as its turn): when QUEUED, unpaused tasks of its owner wait in its lane
+   * (queue and type) at its priority, its turn is {@link #TURN_SPACING} after the latest of theirs
+   * (or of those before it in the batch); when none do, its turn is the earlier of its runAt and
+   * the turn of the lane's first waiting task at its priority, so it is claimed right after that
+   * task. Owners flooding a lane thus take turns, and a lone task waits behind one task of each,
+   * not behind their whole backlog.
+   *
    * @param tasks new tasks with version 0, in PENDING, SCHEDULED or QUEUED
    * @return for each input, in order, the stored task (new, or the existing one for a repeated key)
+   *     with the turn the store gave it
    */
   List<Task> insert(List<Task> tasks);
 
@@ -77,9 +94,9 @@ public interface TaskStore extends AutoCloseable {
    * Claims up to {@code limit} QUEUED tasks, neither paused nor of a paused type, whose concurrency
    * key has room (never more RUNNING with a key than its tasks' limit, however many nodes claim at
    * once; a task whose key is full is passed over, so it blocks no task behind it), that the route
-   * serves (in one of its queues, of one of its types), highest priority first, then earliest
-   * runAt, then oldest. Tasks of other lanes are not looked at, however many wait. Safe with many
-   * nodes claiming at once: no task is claimed twice for one attempt.
+   * serves (in one of its queues, of one of its types), highest priority first, then earliest turn
+   * ({@link Task#turn}), then oldest. Tasks of other lanes are not looked at, however many wait.
+   * Safe with many nodes claiming at once: no task is claimed twice for one attempt.
    */
   List<Task> claimNext(int limit, Lease lease, Route route);
 

@@ -299,6 +299,47 @@ public abstract class OrchestratorContract {
     }
   }
 
+  // ---- fairness ----
+
+  /**
+   * One tenant's backlog of 1,000 tasks, submitted first, does not hold up another tenant's single
+   * task: it starts after a few of the backlog (those already claimed ahead), not after all.
+   */
+  @Test
+  void aTenantsSingleTaskIsNotKeptWaitingBehindAnotherTenantsBacklog() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger bigStarted =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger bigBeforeSmall =
+        new java.util.concurrent.atomic.AtomicInteger(-1);
+    start(
+        builder()
+            .handler(
+                "work",
+                ctx -> {
+                  if (ctx.task().owner().equals("big")) {
+                    bigStarted.incrementAndGet();
+                  } else {
+                    bigBeforeSmall.set(bigStarted.get());
+                  }
+                  Thread.sleep(2);
+                  return HandlerResult.of("ok");
+                }));
+    List<TaskSpec> specs = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      specs.add(TaskSpec.builder().type("work").owner("big").prompt("b" + i).build());
+    }
+    List<Task> backlog = orchestrator.submitAll(specs);
+    Task small =
+        orchestrator.submit(TaskSpec.builder().type("work").owner("small").prompt("s").build());
+    assertEquals(TaskStatus.COMPLETED, done(small.id()).status());
+    assertTrue(
+        bigBeforeSmall.get() >= 0 && bigBeforeSmall.get() < 100,
+        "the small tenant's task started after " + bigBeforeSmall.get() + " of 1,000 others");
+    for (Task t : backlog) {
+      assertEquals(TaskStatus.COMPLETED, done(t.id()).status());
+    }
+  }
+
   // ---- start rates ----
 
   @Test

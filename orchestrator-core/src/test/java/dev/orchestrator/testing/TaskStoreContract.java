@@ -117,8 +117,12 @@ public abstract class TaskStoreContract {
       batch.add(TestTasks.queued());
     }
     List<Task> stored = store.insert(batch);
-    assertEquals(batch, stored);
-    assertEquals(250, store.getAll(batch.stream().map(Task::id).toList()).size());
+    for (int i = 0; i < batch.size(); i++) {
+      // one owner's batch queued at once: the store gives each its turn, one spacing apart
+      Instant turn = T0.plus(TaskStore.TURN_SPACING.multipliedBy(i));
+      assertEquals(batch.get(i).toBuilder().turn(turn).build(), stored.get(i));
+      assertEquals(stored.get(i), store.get(batch.get(i).id()).orElseThrow());
+    }
     List<TaskEvent> events = store.events(batch.get(17).id());
     assertEquals(1, events.size());
     assertNull(events.get(0).from());
@@ -333,10 +337,11 @@ public abstract class TaskStoreContract {
   // ---- claims and leases ----
 
   @Test
-  void claimNextTakesHighestPriorityThenEarliestRunAtThenOldest() {
+  void claimNextTakesHighestPriorityThenEarliestTurnThenOldest() {
     Task low = insert(TestTasks.builder(TaskStatus.QUEUED).priority(-1).build());
-    Task late = insert(TestTasks.builder(TaskStatus.QUEUED).runAt(T0.plusSeconds(5)).build());
-    Task early = insert(TestTasks.builder(TaskStatus.QUEUED).runAt(T0).build());
+    Task late =
+        insert(TestTasks.builder(TaskStatus.QUEUED).owner("a").runAt(T0.plusSeconds(5)).build());
+    Task early = insert(TestTasks.builder(TaskStatus.QUEUED).owner("b").runAt(T0).build());
     Task high = insert(TestTasks.builder(TaskStatus.QUEUED).priority(10).build());
     insert(TestTasks.scheduled(T0.plusSeconds(60)));
     List<UUID> order = new ArrayList<>();
@@ -344,6 +349,89 @@ public abstract class TaskStoreContract {
       store.claimNext(1, lease("n", T0), ROUTE).forEach(t -> order.add(t.id()));
     }
     assertEquals(List.of(high.id(), early.id(), late.id(), low.id()), order);
+  }
+
+  // ---- turns ----
+
+  private List<Task> queuedOf(String owner, int n, Instant runAt) {
+    List<Task> batch = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      batch.add(TestTasks.builder(TaskStatus.QUEUED).owner(owner).runAt(runAt).build());
+    }
+    return store.insert(batch);
+  }
+
+  private List<UUID> claimAllOneByOne() {
+    List<UUID> order = new ArrayList<>();
+    List<Task> claimed;
+    while (!(claimed = store.claimNext(1, lease("n", T0), ROUTE)).isEmpty()) {
+      order.add(claimed.get(0).id());
+    }
+    return order;
+  }
+
+  @Test
+  void anOwnersBacklogTakesTurnsWithTheTasksOfOtherOwners() {
+    List<Task> a = queuedOf("a", 100, T0);
+    Task b = queuedOf("b", 1, T0.plusSeconds(30)).get(0);
+    List<Task> c = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      c.addAll(queuedOf("c", 1, T0.plusSeconds(30)));
+    }
+    for (int i = 0; i < a.size(); i++) {
+      assertEquals(T0.plusSeconds(i), a.get(i).turn(), "a's backlog is spaced one turn apart");
+    }
+    assertEquals(T0, b.turn(), "a lone task's turn is the lane's first, not its later runAt");
+    assertEquals(
+        List.of(T0, T0.plusSeconds(1), T0.plusSeconds(2)), c.stream().map(Task::turn).toList());
+    for (Task t : c) {
+      assertEquals(t.turn(), store.get(t.id()).orElseThrow().turn(), "the turn is stored");
+    }
+    List<UUID> expected = new ArrayList<>();
+    expected.add(a.get(0).id());
+    expected.add(b.id());
+    expected.add(c.get(0).id());
+    for (int i = 1; i < a.size(); i++) {
+      expected.add(a.get(i).id());
+      if (i < c.size()) {
+        expected.add(c.get(i).id());
+      }
+    }
+    assertEquals(expected, claimAllOneByOne());
+  }
+
+  @Test
+  void aBacklogThatWasClaimedNoLongerPushesItsOwnersNextTask() {
+    queuedOf("a", 10, T0);
+    assertEquals(10, claimAllOneByOne().size());
+    Task next = queuedOf("a", 1, T0.plusSeconds(3)).get(0);
+    assertEquals(T0.plusSeconds(3), next.turn());
+  }
+
+  @Test
+  void turnsAreKeptPerLaneAndPriorityAndOnlyForTasksQueuedAtInsert() {
+    queuedOf("a", 20, T0);
+    Task urgent =
+        store
+            .insert(List.of(TestTasks.builder(TaskStatus.QUEUED).owner("a").priority(5).build()))
+            .get(0);
+    Task otherType =
+        store
+            .insert(List.of(TestTasks.builder(TaskStatus.QUEUED).owner("a").type("verify").build()))
+            .get(0);
+    Task later =
+        store
+            .insert(
+                List.of(
+                    TestTasks.builder(TaskStatus.SCHEDULED)
+                        .owner("a")
+                        .runAt(T0.plusSeconds(2))
+                        .build()))
+            .get(0);
+    assertEquals(T0, urgent.turn());
+    assertEquals(T0, otherType.turn());
+    assertEquals(T0.plusSeconds(2), later.turn());
+    assertEquals(urgent.id(), store.claimNext(1, lease("n", T0), ROUTE).get(0).id());
   }
 
   @Test

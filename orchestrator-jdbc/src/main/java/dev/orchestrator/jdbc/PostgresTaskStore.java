@@ -152,12 +152,18 @@ public final class PostgresTaskStore implements TaskStore {
     fresh.sort(IDEMPOTENCY_ORDER);
     jdbc.inTransaction(
         c -> {
-          Set<UUID> inserted = new HashSet<>();
+          Map<UUID, Instant> inserted = new HashMap<>();
           for (int from = 0; from < fresh.size(); from += INSERT_CHUNK) {
-            inserted.addAll(
+            inserted.putAll(
                 insertChunk(c, fresh.subList(from, Math.min(fresh.size(), from + INSERT_CHUNK))));
           }
-          List<Task> taken = fresh.stream().filter(t -> !inserted.contains(t.id())).toList();
+          for (Task t : fresh) {
+            Instant turn = inserted.get(t.id());
+            if (turn != null && !turn.equals(t.turn())) {
+              result[ids.get(t.id())] = t.toBuilder().turn(turn).build();
+            }
+          }
+          List<Task> taken = fresh.stream().filter(t -> !inserted.containsKey(t.id())).toList();
           if (!taken.isEmpty()) {
             Map<List<String>, Task> existing = byIdempotencyKey(c, taken);
             for (Task t : taken) {
@@ -178,7 +184,8 @@ public final class PostgresTaskStore implements TaskStore {
     return List.of(result);
   }
 
-  private Set<UUID> insertChunk(Connection c, List<Task> chunk) throws SQLException {
+  /** Inserts the tasks whose idempotency key is free and returns their ids with their turns. */
+  private Map<UUID, Instant> insertChunk(Connection c, List<Task> chunk) throws SQLException {
     int columns = TaskRows.TASK_COLUMNS.size();
     String[][] byColumn = new String[columns][chunk.size()];
     for (int row = 0; row < chunk.size(); row++) {
@@ -188,8 +195,13 @@ public final class PostgresTaskStore implements TaskStore {
       }
     }
     try {
-      return new HashSet<>(
-          Jdbc.query(c, sql.insertTasks, rs -> rs.getObject(1, UUID.class), (Object[]) byColumn));
+      return Jdbc.query(
+              c,
+              sql.insertTasks,
+              rs -> Map.entry(rs.getObject(1, UUID.class), Jdbc.instant(rs, "turn_at")),
+              (Object[]) byColumn)
+          .stream()
+          .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     } catch (SQLException e) {
       StoreException failure = StoreException.of(e);
       if (failure.violates(tablePrefix + "task_specs_pkey")

@@ -49,7 +49,8 @@ public final class SchemaMigrator {
           "V6__lanes.sql",
           "V7__schedules.sql",
           "V8__pause.sql",
-          "V9__concurrency_keys.sql");
+          "V9__concurrency_keys.sql",
+          "V10__fair_turns.sql");
 
   /** The tables the migrations create, without the prefix, dependents first (see {@link #drop}). */
   static final List<String> TABLES =

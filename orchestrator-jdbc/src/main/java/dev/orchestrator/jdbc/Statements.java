@@ -8,6 +8,7 @@ import static dev.orchestrator.jdbc.TaskRows.TASK_COLUMNS;
 
 import dev.orchestrator.jdbc.TaskRows.Column;
 import dev.orchestrator.lifecycle.AttemptOutcome;
+import dev.orchestrator.spi.TaskStore;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -24,11 +25,49 @@ final class Statements {
   /** A task's whole row: its state joined with its spec (the only column both have is the id). */
   private static final String TASK_ROWS = "${prefix}tasks JOIN ${prefix}task_specs USING (id)";
 
-  /** Where the columns of a multi-row insert come from: one text array per column. */
+  /**
+   * A multi-row insert from one text array per column. Each task inserted QUEUED gets its turn
+   * (TaskStore#insert, V10__fair_turns.sql): {@code waiting} reads, once per owner, lane and
+   * priority in the batch, the latest turn of the owner's waiting tasks there and the lane's first
+   * turn, through the index of each; the n-th task of the batch in that place is n spacings after
+   * the latest, or, when none wait, n - 1 spacings after the earlier of its first runAt and the
+   * lane's first turn.
+   */
   private static final String INSERT_TASKS =
       """
-      WITH input AS (
-        SELECT %s FROM unnest(%s) AS i(%s)),
+      WITH raw AS (
+        SELECT %s, ord FROM unnest(%s) WITH ORDINALITY AS i(%s, ord)),
+      waiting AS (
+        SELECT g.*,
+               (SELECT max(t.turn_at) FROM ${prefix}tasks t
+                 WHERE t.status = 'QUEUED' AND NOT t.paused AND t.fair_key = g.fair_key
+                   AND t.queue = g.queue AND t.type = g.type AND t.priority = g.priority)
+                 AS last_turn,
+               least(
+                 (SELECT min(t.turn_at) FROM ${prefix}tasks t
+                   WHERE t.status = 'QUEUED' AND NOT t.paused AND t.concurrency_key IS NULL
+                     AND t.queue = g.queue AND t.type = g.type AND t.priority = g.priority),
+                 (SELECT min(t.turn_at) FROM ${prefix}tasks t
+                   WHERE t.status = 'QUEUED' AND NOT t.paused AND t.concurrency_key IS NOT NULL
+                     AND t.queue = g.queue AND t.type = g.type AND t.priority = g.priority))
+                 AS first_turn
+          FROM (SELECT DISTINCT fair_key, queue, type, priority FROM raw
+                 WHERE status = 'QUEUED' AND NOT paused) g),
+      ranked AS (
+        SELECT raw.*,
+               row_number() OVER w AS n, first_value(turn_at) OVER w AS batch_turn
+          FROM raw
+        WINDOW w AS (PARTITION BY fair_key, queue, type, priority, status = 'QUEUED' AND NOT paused
+                     ORDER BY ord)),
+      input AS (
+        SELECT %s,
+               CASE WHEN w.fair_key IS NULL THEN r.turn_at
+                    WHEN w.last_turn IS NOT NULL THEN w.last_turn + r.n * interval '%s'
+                    ELSE least(r.batch_turn, w.first_turn) + (r.n - 1) * interval '%s'
+               END AS turn_at
+          FROM ranked r LEFT JOIN waiting w
+            ON r.status = 'QUEUED' AND NOT r.paused AND w.fair_key = r.fair_key
+           AND w.queue = r.queue AND w.type = r.type AND w.priority = r.priority),
       specs AS (
         INSERT INTO ${prefix}task_specs (%s)
         SELECT %s FROM input
@@ -37,7 +76,7 @@ final class Statements {
       inserted AS (
         INSERT INTO ${prefix}tasks (%s)
         SELECT %s FROM input JOIN specs USING (id)
-        RETURNING id, status),
+        RETURNING id, status, turn_at),
       logged AS (
         INSERT INTO ${prefix}events (task_id, from_status, to_status, at, attempt, reason, version)
         SELECT id, NULL, status, coalesce(created_at, statement_timestamp()), 0, 'submitted', 0
@@ -46,7 +85,7 @@ final class Statements {
         INSERT INTO ${prefix}edges (parent_id, child_id)
         SELECT DISTINCT unnest(parent_ids), id FROM specs
         ON CONFLICT DO NOTHING)
-      SELECT id, %s FROM inserted""";
+      SELECT id, turn_at, %s FROM inserted""";
 
   /** Tasks that hold these (owner, idempotency key) pairs. */
   private static final String BY_IDEMPOTENCY_KEY =
@@ -116,7 +155,7 @@ final class Statements {
         SELECT id, 'QUEUED', 'RUNNING', started_at, attempt, 'claimed by ' || lease_owner, version
           FROM claimed)
       SELECT * FROM claimed JOIN ${prefix}task_specs USING (id)
-       ORDER BY priority DESC, run_at, id""";
+       ORDER BY priority DESC, turn_at, id""";
 
   /**
    * The best QUEUED tasks of a route's lanes, locked, through the lane index whatever the
@@ -139,7 +178,7 @@ final class Statements {
       """
       SELECT * FROM ${prefix}tasks JOIN ${prefix}task_specs USING (id)
        WHERE concurrency_key = ? AND status = 'QUEUED' AND NOT paused
-       ORDER BY priority DESC, run_at, id LIMIT ?""";
+       ORDER BY priority DESC, turn_at, id LIMIT ?""";
 
   private static final String PROMOTE_DUE =
       """
@@ -361,6 +400,12 @@ final class Statements {
                 casts(TASK_COLUMNS),
                 repeat("?::text[]", TASK_COLUMNS.size()),
                 TaskRows.names(TASK_COLUMNS),
+                TASK_COLUMNS.stream()
+                    .filter(c -> !c.name().equals("turn_at"))
+                    .map(c -> "r." + c.name())
+                    .collect(Collectors.joining(", ")),
+                TaskStore.TURN_SPACING,
+                TaskStore.TURN_SPACING,
                 TaskRows.names(SPEC_COLUMNS),
                 TaskRows.names(SPEC_COLUMNS),
                 TaskRows.names(STATE_COLUMNS),

@@ -43,16 +43,19 @@ final class TaskRows {
 
   /**
    * Every column of a task, in the order of {@link #values(Task)}: those written once at submit
-   * ({@link #SPEC_COLUMNS}, and the type, queue and concurrency key and limit, which the state row
-   * holds for the claim's indexes), then {@link #CHANGING_COLUMNS}, then the version.
+   * ({@link #SPEC_COLUMNS}, and the type, queue, concurrency key and limit and the owner as {@code
+   * fair_key}, which the state row holds for the claim's and the turns' indexes), then {@link
+   * #CHANGING_COLUMNS}, then the version.
    */
   static final List<Column> TASK_COLUMNS =
       columns(
           "id uuid, name text, type text, queue text, concurrency_key text, concurrency_limit int,"
+              + " fair_key text,"
               + " prompt text, model text, options jsonb,"
               + " timeout_ms bigint, retry_policy jsonb, created_at timestamptz, parent_ids uuid[],"
               + " root_id uuid, idempotency_key text, owner text, labels jsonb,"
               + " status text, paused boolean, priority int, attempt int, max_attempts int, run_at timestamptz,"
+              + " turn_at timestamptz,"
               + " updated_at timestamptz, started_at timestamptz, finished_at timestamptz,"
               + " output text, error_kind text, error_message text, input_tokens bigint,"
               + " output_tokens bigint, cost numeric, lease_owner text,"
@@ -79,7 +82,8 @@ final class TaskRows {
    */
   static final List<Column> CHANGING_COLUMNS =
       only(
-          "status paused priority attempt max_attempts run_at updated_at started_at finished_at output"
+          "status paused priority attempt max_attempts run_at turn_at updated_at started_at"
+              + " finished_at output"
               + " error_kind error_message input_tokens output_tokens cost lease_owner"
               + " lease_expires_at");
 
@@ -122,6 +126,7 @@ final class TaskRows {
   static Task normalize(Task t) {
     return t.toBuilder()
         .runAt(Jdbc.truncate(t.runAt()))
+        .turn(Jdbc.truncate(t.turn()))
         .createdAt(Jdbc.truncate(t.createdAt()))
         .updatedAt(Jdbc.truncate(t.updatedAt()))
         .startedAt(Jdbc.truncate(t.startedAt()))
@@ -139,6 +144,7 @@ final class TaskRows {
       t.queue(),
       t.concurrencyKey(),
       t.concurrencyKey() == null ? null : Integer.toString(t.concurrencyLimit()),
+      t.owner(),
       t.prompt(),
       t.model(),
       optionsJson(t.options()),
@@ -168,6 +174,7 @@ final class TaskRows {
       Integer.toString(t.attempt()),
       Integer.toString(t.maxAttempts()),
       text(t.runAt()),
+      text(t.turn()),
       text(t.updatedAt()),
       text(t.startedAt()),
       text(t.finishedAt()),
@@ -318,6 +325,7 @@ final class TaskRows {
         .attempt(rs.getInt("attempt"))
         .maxAttempts(rs.getInt("max_attempts"))
         .runAt(Jdbc.instant(rs, "run_at"))
+        .turn(Jdbc.instant(rs, "turn_at"))
         .timeout(timeoutMs == null ? null : Duration.ofMillis(timeoutMs))
         .retryPolicy(retryPolicy(rs.getString("retry_policy")))
         .createdAt(Jdbc.instant(rs, "created_at"))

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskStatus;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -40,14 +42,14 @@ class QueryPlanTest {
                jsonb_build_object('team', 't' || (i % 50)),
                CASE WHEN i % 10 = 0 THEN 'key-' || i END
           FROM g)
-      INSERT INTO ${prefix}tasks (id, type, queue, concurrency_key, concurrency_limit, status,
-                                  priority, attempt, max_attempts, run_at, updated_at, version,
-                                  lease_owner, lease_expires_at)
+      INSERT INTO ${prefix}tasks (id, type, queue, concurrency_key, concurrency_limit, fair_key,
+                                  status, priority, attempt, max_attempts, run_at, turn_at,
+                                  updated_at, version, lease_owner, lease_expires_at)
       SELECT id, CASE WHEN i % 7 = 0 THEN 'verify' ELSE 'llm' END,
              CASE WHEN i % 11 = 0 THEN 'gpu' ELSE 'default' END,
              CASE WHEN i % 100 IN (96, 99) THEN 'key-' || (i % 10) END,
              CASE WHEN i % 100 IN (96, 99) THEN 2 END,
-             status, i % 5, 1, 3, at, at, 1,
+             'owner-' || (i % 100), status, i % 5, 1, 3, at, at, at, 1,
              CASE WHEN status = 'RUNNING' THEN 'node' END,
              CASE WHEN status = 'RUNNING' THEN now() + interval '30 s' END
         FROM g""";
@@ -164,15 +166,16 @@ class QueryPlanTest {
       jdbc.update(
           "INSERT INTO "
               + fresh
-              + "tasks (id, type, queue, status, priority, attempt, max_attempts, run_at,"
-              + " updated_at, version) SELECT gen_random_uuid(), 'llm', 'default', 'QUEUED', 0, 0,"
-              + " 3, now() + (i || ' us')::interval, now(), 0 FROM generate_series(1, 20000) AS i");
+              + "tasks (id, type, queue, fair_key, status, priority, attempt, max_attempts,"
+              + " run_at, turn_at, updated_at, version) SELECT gen_random_uuid(), 'llm',"
+              + " 'default', 'o', 'QUEUED', 0, 0, 3, now() + (i || ' us')::interval,"
+              + " now() + (i || ' us')::interval, now(), 0 FROM generate_series(1, 20000) AS i");
       String candidates =
           "EXPLAIN SELECT id FROM "
               + fresh
               + "tasks WHERE status = 'QUEUED' AND NOT paused AND concurrency_key IS NULL"
               + " AND queue = 'default' AND type = 'llm'"
-              + " ORDER BY priority DESC, run_at, id LIMIT 100 FOR UPDATE SKIP LOCKED";
+              + " ORDER BY priority DESC, turn_at, id LIMIT 100 FOR UPDATE SKIP LOCKED";
       String sortingOff =
           jdbc.inTransaction(
               c -> {
@@ -196,6 +199,34 @@ class QueryPlanTest {
     } finally {
       migrator.drop();
     }
+  }
+
+  /**
+   * A submit reads its owner's latest turn and its lane's first through the turn and lane indexes
+   * (for an owner with queued tasks, in a lane with keyed ones), never scanning the table.
+   */
+  @Test
+  void insertsFindTheirTurnsThroughIndexes() {
+    Task t =
+        new Task.Builder()
+            .id(UUID.randomUUID())
+            .type("llm")
+            .owner("owner-96")
+            .status(TaskStatus.QUEUED)
+            .runAt(Instant.now())
+            .createdAt(Instant.now())
+            .updatedAt(Instant.now())
+            .maxAttempts(3)
+            .build();
+    String[] values = TaskRows.values(t);
+    Object[] params = new Object[values.length];
+    for (int i = 0; i < values.length; i++) {
+      params[i] = new String[] {values[i]};
+    }
+    String plan = assertIndexed(sql.insertTasks, params);
+    assertTrue(plan.contains(prefix + "tasks_fair_idx"), plan);
+    assertTrue(plan.contains(prefix + "tasks_lane_claim_idx"), plan);
+    assertTrue(plan.contains(prefix + "tasks_keyed_claim_idx"), plan);
   }
 
   @Test
@@ -247,7 +278,7 @@ class QueryPlanTest {
     assertIndexed(select + "(name ILIKE ? OR prompt ILIKE ?)" + page, "%abcdef%", "%abcdef%");
   }
 
-  private static void assertIndexed(String statement, Object... params) {
+  private static String assertIndexed(String statement, Object... params) {
     String plan =
         String.join("\n", jdbc.query("EXPLAIN " + statement, rs -> rs.getString(1), params));
     for (String table : new String[] {"tasks", "task_specs"}) {
@@ -256,5 +287,6 @@ class QueryPlanTest {
           "sequential scan:\n" + statement + "\n" + plan);
     }
     assertTrue(plan.contains("Index"), "no index used:\n" + statement + "\n" + plan);
+    return plan;
   }
 }

@@ -37,9 +37,9 @@ import redis.clients.jedis.util.KeyValue;
  * }</pre>
  *
  * <p><b>Order.</b> The score of an id is minus its priority; ids of equal priority are ordered by
- * their member, {@code <runAt in hex microseconds><id>}, so a lane's first member is its highest
- * priority, then the earliest runAt, then the oldest (ids are time-ordered). An id offered twice is
- * one member.
+ * their member, {@code <turn in hex microseconds><id>}, so a lane's first member is its highest
+ * priority, then the earliest {@linkplain Task#turn turn}, then the oldest (ids are time-ordered).
+ * An id offered twice is one member.
  *
  * <p><b>Popping.</b> A poll pops at most {@code max} ids (what the node can start soon, so no node
  * hoards work another could start), best first across the lanes of its {@linkplain Claimer#route()
@@ -420,9 +420,9 @@ public final class RedisTaskQueue implements TaskQueue {
     }
   }
 
-  /** {@code <runAt: 16 hex digits of epoch microseconds><id>}: sorts by runAt, then id. */
+  /** {@code <turn: 16 hex digits of epoch microseconds><id>}: sorts by turn, then id. */
   static String member(Task t) {
-    return String.format("%016x", micros(t.runAt())) + t.id();
+    return String.format("%016x", micros(t.turn())) + t.id();
   }
 
   static UUID idOf(String member) {
