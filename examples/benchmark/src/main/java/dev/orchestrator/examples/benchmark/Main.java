@@ -24,7 +24,7 @@ public final class Main {
       """
       usage: java -jar orchestrator-benchmark.jar <impl> <scenario> [n] [workers]
         impl      memory | postgres | postgres-redis   the orchestrator on that store
-                  db-scheduler | jobrunr               a peer (throughput, latency, io)
+                  db-scheduler | jobrunr               a peer (throughput, latency, io, fairness)
         scenario  throughput  n no-op tasks (default 20,000): a submit-only phase (submitAll,
                               batches of 1,000, nothing running) for enqueue_per_s, then an
                               end-to-end phase on one node with `workers` workers (default 8)
@@ -32,6 +32,8 @@ public final class Main {
                               timed to the first line of the handler on the running node
                   io          n tasks (default 2,000) that sleep 200 ms, with 200 and then 2,000
                               workers (only `workers` when given); rate and peak heap
+                  fairness    tenant a's backlog of n tasks (default 10,000, 10 ms each), then
+                              tenant b's 10 single tasks: b's wait from submit to start
                   scale       throughput's end-to-end phase on 1, 2 and 4 nodes sharing the store
                   cancel      n cancels (default 100) on one node of a task running on another
                               (memory, postgres-redis)
@@ -88,7 +90,11 @@ public final class Main {
     try {
       if (store == null && ORCHESTRATOR_ONLY.contains(scenario)) {
         throw new Workload.NotApplicable(
-            "not applicable: " + scenario + " on " + impl + " (peers run throughput, latency, io)");
+            "not applicable: "
+                + scenario
+                + " on "
+                + impl
+                + " (peers run throughput, latency, io, fairness)");
       }
       switch (scenario) {
         case "throughput" ->
@@ -101,6 +107,8 @@ public final class Main {
                 report,
                 n != null ? n : Workload.IO_TASKS,
                 workers != null ? new int[] {workers} : Workload.IO_WORKERS);
+        case "fairness" ->
+            Scenarios.fairness(subject, report, n != null ? n : Workload.FAIR_BACKLOG, w);
         case "scale" -> ours(subject).scale(report, n != null ? n : Workload.TASKS, w);
         case "cancel" -> ours(subject).cancel(report, n != null ? n : Workload.CANCELS, w);
         case "ratelimit" -> ours(subject).rateLimit(report);

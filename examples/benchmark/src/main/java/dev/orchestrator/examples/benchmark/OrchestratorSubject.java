@@ -511,9 +511,9 @@ final class OrchestratorSubject implements Subject {
     }
 
     @Override
-    public void submit(Work work, int first, int count) {
+    public void submit(Work work, int first, int count, String tenant) {
       List<TaskSpec> specs = new ArrayList<>(count);
-      IntFunction<TaskSpec> spec = spec(work);
+      IntFunction<TaskSpec> spec = spec(work, tenant);
       for (int i = first; i < first + count; i++) {
         specs.add(spec.apply(i));
       }
@@ -522,15 +522,15 @@ final class OrchestratorSubject implements Subject {
     }
 
     @Override
-    public void submitOne(Work work, int n) {
-      submitter.submit(spec(work).apply(n));
+    public void submitOne(Work work, int n, String tenant) {
+      submitter.submit(spec(work, tenant).apply(n));
       counted(work, 1);
     }
 
-    private IntFunction<TaskSpec> spec(Work work) {
+    private IntFunction<TaskSpec> spec(Work work, String tenant) {
       return work == Work.NOOP
-          ? i -> TaskSpec.prompt("task " + i).build()
-          : i -> TaskSpec.prompt(Integer.toString(i)).type(PROBE).build();
+          ? i -> TaskSpec.prompt("task " + i).owner(tenant).build()
+          : i -> TaskSpec.prompt(Integer.toString(i)).type(PROBE).owner(tenant).build();
     }
 
     private void counted(Work work, int count) {

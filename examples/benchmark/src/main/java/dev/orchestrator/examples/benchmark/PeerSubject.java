@@ -258,7 +258,7 @@ abstract class PeerSubject implements Subject {
         }
 
         @Override
-        public void submit(Work work, int first, int count) {
+        public void submit(Work work, int first, int count, String tenant) {
           List<TaskInstance<?>> batch = new ArrayList<>(count);
           for (int i = first; i < first + count; i++) {
             batch.add(task.instance(Integer.toString(i)));
@@ -268,7 +268,7 @@ abstract class PeerSubject implements Subject {
         }
 
         @Override
-        public void submitOne(Work work, int n) {
+        public void submitOne(Work work, int n, String tenant) {
           if (!single.scheduleIfNotExists(task.instance(Integer.toString(n)), Instant.now())) {
             throw new Workload.Failed("task " + n + " was already scheduled");
           }
@@ -369,13 +369,13 @@ abstract class PeerSubject implements Subject {
         }
 
         @Override
-        public void submit(Work work, int first, int count) {
+        public void submit(Work work, int first, int count, String tenant) {
           jobs.enqueue(IntStream.range(first, first + count).boxed(), n -> Probe.run(n));
           submitted += count;
         }
 
         @Override
-        public void submitOne(Work work, int n) {
+        public void submitOne(Work work, int n, String tenant) {
           single.enqueue(() -> Probe.run(n));
           submitted++;
         }

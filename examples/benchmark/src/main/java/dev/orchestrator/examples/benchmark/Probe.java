@@ -60,6 +60,15 @@ public final class Probe {
     return at;
   }
 
+  /**
+   * How many of the tasks numbered [first, first + count) started before this System.nanoTime().
+   */
+  static long startedBefore(long nanos, int first, int count) {
+    return firstStart.entrySet().stream()
+        .filter(e -> e.getKey() >= first && e.getKey() < first + count && e.getValue() < nanos)
+        .count();
+  }
+
   /** Waits until this many distinct tasks have started. */
   static void awaitStarted(long count, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();

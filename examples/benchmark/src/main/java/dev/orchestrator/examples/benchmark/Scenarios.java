@@ -211,6 +211,67 @@ final class Scenarios {
         "heap used: MemoryMXBean.getHeapMemoryUsage().getUsed(), sampled every 50 ms during the run");
   }
 
+  /**
+   * {@code fairness}: tenant a submits a backlog of n tasks (each sleeps {@link
+   * Workload#FAIR_SLEEP}) on one node; once 100 of them have started, tenant b submits {@value
+   * Workload#FAIR_SAMPLES} single tasks {@link Workload#FAIR_GAP} apart. Each of b's waits is from
+   * just before its submit call to the first line of its handler; also counted: how many of a's
+   * tasks started before it. The peers have no tenants: they serve in submit order.
+   */
+  static void fairness(Subject subject, Report report, int n, int workers) throws Exception {
+    int samples = Workload.FAIR_SAMPLES;
+    Measured<long[][]> measured =
+        measure(
+            subject,
+            1,
+            workers,
+            false,
+            phase -> {
+              Probe.reset(Workload.FAIR_SLEEP);
+              for (int i = 0; i < n; i += BATCH) {
+                phase.submit(Work.PROBE, i, Math.min(BATCH, n - i), "tenant-a");
+              }
+              Probe.awaitStarted(Math.min(100, n), deadline(n));
+              long[] submittedAt = new long[samples];
+              long first = System.nanoTime();
+              for (int i = 0; i < samples; i++) {
+                Workload.sleepUntil(first + i * Workload.FAIR_GAP.toNanos());
+                submittedAt[i] = System.nanoTime();
+                phase.submitOne(Work.PROBE, n + i, "tenant-b");
+              }
+              phase.awaitDone(n + samples, deadline(n + samples));
+              phase.check(n + samples, true);
+              long[] waits = new long[samples];
+              long[] ahead = new long[samples];
+              for (int i = 0; i < samples; i++) {
+                long started = Probe.startedAt(n + i);
+                waits[i] = started - submittedAt[i];
+                ahead[i] =
+                    Probe.startedBefore(started, 0, n) - Probe.startedBefore(submittedAt[i], 0, n);
+              }
+              return new long[][] {waits, ahead};
+            });
+    long[] waits = measured.value()[0];
+    long[] ahead = measured.value()[1];
+    report.add(
+        ("tenant b's %d single tasks %d ms apart, submitted once tenant a's backlog of %,d tasks"
+                + " (%d ms each) was running, 1 node, %d workers: submit to handler start")
+            .formatted(
+                samples, Workload.FAIR_GAP.toMillis(), n, Workload.FAIR_SLEEP.toMillis(), workers),
+        Workload.latencies(waits),
+        measured.cost());
+    report.note(
+        "tenant a's tasks started between each of b's submits and its start: p50 %d, max %d (of %,d)"
+            .formatted(percentile(ahead, 50), percentile(ahead, 100), n));
+    report.result(
+        n,
+        Integer.toString(workers),
+        null,
+        null,
+        millis(percentile(waits, 50)),
+        millis(percentile(waits, 99)));
+  }
+
   /** Samples the heap used every 50 ms while open, from a GC at the start. */
   static final class HeapPeak implements AutoCloseable {
     private static final double MB = 1024.0 * 1024.0;

@@ -47,11 +47,22 @@ interface Subject {
 
   /** One phase: nodes running on fresh tables; closing it stops them and closes their pools. */
   interface Phase extends AutoCloseable {
-    /** Submits tasks numbered [first, first + count) with one call of the batch API. */
-    void submit(Work work, int first, int count) throws Exception;
+    /**
+     * Submits tasks numbered [first, first + count) with one call of the batch API, as the given
+     * tenant (the orchestrator's owner; the peers have no tenants and ignore it), or none (null).
+     */
+    void submit(Work work, int first, int count, String tenant) throws Exception;
 
-    /** Submits task n alone, through the submitting node when there is one. */
-    void submitOne(Work work, int n) throws Exception;
+    default void submit(Work work, int first, int count) throws Exception {
+      submit(work, first, count, null);
+    }
+
+    /** Submits task n alone, through the submitting node when there is one, as the tenant. */
+    void submitOne(Work work, int n, String tenant) throws Exception;
+
+    default void submitOne(Work work, int n) throws Exception {
+      submitOne(work, n, null);
+    }
 
     /**
      * Waits until this many tasks of the phase have completed.

@@ -48,6 +48,18 @@ final class Workload {
   /** The sub-runs of {@code scale}: this many nodes on one store. */
   static final int[] SCALE_NODES = {1, 2, 4};
 
+  /**
+   * Tenant a's backlog in {@code fairness} when n is not given; each sleeps {@link #FAIR_SLEEP}.
+   */
+  static final int FAIR_BACKLOG = 10_000;
+
+  static final Duration FAIR_SLEEP = Duration.ofMillis(10);
+
+  /** Tenant b's single tasks in {@code fairness}, {@link #FAIR_GAP} apart. */
+  static final int FAIR_SAMPLES = 10;
+
+  static final Duration FAIR_GAP = Duration.ofMillis(200);
+
   /** Cancels timed in {@code cancel} when n is not given. */
   static final int CANCELS = 100;
 
