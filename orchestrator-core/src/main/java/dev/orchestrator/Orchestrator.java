@@ -136,7 +136,8 @@ public final class Orchestrator implements AutoCloseable {
                 b.metrics,
                 b.classifier,
                 handlers,
-                schedules));
+                schedules,
+                factory));
     this.listeners.addAll(b.listeners);
     this.sequencer = new EventSequencer(b.store, this::notifyListeners, LISTENER_HOLD, nodeId);
     this.subscription = bus.subscribe(this::onEvent);

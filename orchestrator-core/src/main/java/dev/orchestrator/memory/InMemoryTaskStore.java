@@ -134,50 +134,64 @@ public final class InMemoryTaskStore implements TaskStore {
   @Override
   public List<Task> insert(List<Task> newTasks) {
     synchronized (lock) {
-      Map<String, Task> batchKeys = new HashMap<>();
-      List<Task> result = new ArrayList<>(newTasks.size());
-      for (Task t : newTasks) {
-        Transitions.checkInitial(t.status());
-        if (t.version() != 0) {
-          throw new IllegalArgumentException("a new task has version 0: " + t.id());
-        }
-        if (tasks.containsKey(t.id())) {
-          throw new IllegalArgumentException("duplicate task id " + t.id());
-        }
-        String key = keyOf(t);
-        Task existing = null;
-        if (key != null) {
-          UUID existingId = idempotencyKeys.get(key);
-          existing = existingId != null ? tasks.get(existingId) : batchKeys.get(key);
-        }
-        if (existing != null) {
-          result.add(existing);
-        } else {
-          if (key != null) {
-            batchKeys.put(key, t);
-          }
-          result.add(t);
-        }
-      }
-      // all checks passed: write
-      for (int i = 0; i < newTasks.size(); i++) {
-        if (result.get(i) != newTasks.get(i)) {
-          continue;
-        }
-        Task t = placed(newTasks.get(i));
-        result.set(i, t);
-        tasks.put(t.id(), t);
-        index(null, t);
-        String key = keyOf(t);
-        if (key != null) {
-          idempotencyKeys.put(key, t.id());
-        }
-        for (UUID parent : t.parentIds()) {
-          childrenOf.computeIfAbsent(parent, p -> new LinkedHashSet<>()).add(t.id());
-        }
-        record(TaskEvent.created(t));
-      }
+      List<Task> result = resolve(newTasks);
+      write(newTasks, result);
       return result;
+    }
+  }
+
+  /**
+   * Checks new tasks and finds, for each, the existing task of its idempotency key or itself;
+   * writes nothing, so a batch that fails a check leaves no trace. Called under the lock.
+   */
+  private List<Task> resolve(List<Task> newTasks) {
+    Map<String, Task> batchKeys = new HashMap<>();
+    List<Task> result = new ArrayList<>(newTasks.size());
+    Set<UUID> batchIds = new HashSet<>();
+    for (Task t : newTasks) {
+      Transitions.checkInitial(t.status());
+      if (t.version() != 0) {
+        throw new IllegalArgumentException("a new task has version 0: " + t.id());
+      }
+      if (tasks.containsKey(t.id()) || !batchIds.add(t.id())) {
+        throw new IllegalArgumentException("duplicate task id " + t.id());
+      }
+      String key = keyOf(t);
+      Task existing = null;
+      if (key != null) {
+        UUID existingId = idempotencyKeys.get(key);
+        existing = existingId != null ? tasks.get(existingId) : batchKeys.get(key);
+      }
+      if (existing != null) {
+        result.add(existing);
+      } else {
+        if (key != null) {
+          batchKeys.put(key, t);
+        }
+        result.add(t);
+      }
+    }
+    return result;
+  }
+
+  /** Writes the tasks that {@link #resolve} kept, each with its turn, into the result. */
+  private void write(List<Task> newTasks, List<Task> result) {
+    for (int i = 0; i < newTasks.size(); i++) {
+      if (result.get(i) != newTasks.get(i)) {
+        continue;
+      }
+      Task t = placed(newTasks.get(i));
+      result.set(i, t);
+      tasks.put(t.id(), t);
+      index(null, t);
+      String key = keyOf(t);
+      if (key != null) {
+        idempotencyKeys.put(key, t.id());
+      }
+      for (UUID parent : t.parentIds()) {
+        childrenOf.computeIfAbsent(parent, p -> new LinkedHashSet<>()).add(t.id());
+      }
+      record(TaskEvent.created(t));
     }
   }
 
@@ -242,12 +256,14 @@ public final class InMemoryTaskStore implements TaskStore {
           || current.version() != u.expected().version()) {
         return Optional.empty();
       }
+      List<Task> spawned = resolve(u.spawned());
       Task next = u.next().toBuilder().version(current.version() + 1).build();
       replace(current, next);
       if (u.attempt() != null) {
         recordAttempt(u.attempt());
       }
       record(u.event());
+      write(u.spawned(), spawned);
       return Optional.of(next);
     }
   }

@@ -1,6 +1,8 @@
 package dev.orchestrator.runtime;
 
+import dev.orchestrator.InvalidTaskException;
 import dev.orchestrator.Task;
+import dev.orchestrator.TaskSpec;
 import dev.orchestrator.Usage;
 import dev.orchestrator.llm.LlmException;
 import dev.orchestrator.llm.LlmRequest;
@@ -27,6 +29,8 @@ final class AttemptContext implements TaskContext {
   private final RateLimiter rateLimiter;
   private final PriceTable prices;
   private final MetricsRecorder metrics;
+  private final TaskFactory factory;
+  private final List<Task> spawned = new java.util.ArrayList<>();
   private Usage usage = Usage.NONE;
   private String model;
 
@@ -37,8 +41,10 @@ final class AttemptContext implements TaskContext {
       LlmClient llm,
       RateLimiter rateLimiter,
       PriceTable prices,
-      MetricsRecorder metrics) {
+      MetricsRecorder metrics,
+      TaskFactory factory) {
     this.run = run;
+    this.factory = factory;
     this.parents = parents;
     this.prompt = ParentVariables.render(run.task(), parents);
     this.transitioner = transitioner;
@@ -61,6 +67,37 @@ final class AttemptContext implements TaskContext {
   @Override
   public List<Task> parents() {
     return parents;
+  }
+
+  @Override
+  public synchronized Task spawn(TaskSpec spec) {
+    Task self = run.task();
+    List<Task> parents = new java.util.ArrayList<>();
+    parents.add(self);
+    for (java.util.UUID id : spec.dependsOn()) {
+      Task parent =
+          spawned.stream()
+              .filter(t -> t.id().equals(id))
+              .findFirst()
+              .or(() -> transitioner.store().get(id))
+              .filter(p -> p.owner().equals(self.owner()))
+              .orElseThrow(
+                  () ->
+                      new InvalidTaskException(
+                          InvalidTaskException.Problem.UNKNOWN_PARENT, "no parent task " + id));
+      if (!parent.id().equals(self.id())) {
+        parents.add(parent);
+      }
+    }
+    factory.checkBatch(spawned.size() + 1); // an attempt's children are one batch
+    Task child = factory.create(spec, parents, false, self.owner(), transitioner.clock().now());
+    spawned.add(child);
+    return child;
+  }
+
+  /** The tasks spawned so far, to be written with the attempt's completion. */
+  synchronized List<Task> spawned() {
+    return List.copyOf(spawned);
   }
 
   @Override

@@ -53,7 +53,8 @@ public final class Node implements AutoCloseable {
       MetricsRecorder metrics,
       ErrorClassifier classifier,
       Map<String, TaskHandler> handlers,
-      ScheduleLoop schedules) {}
+      ScheduleLoop schedules,
+      TaskFactory factory) {}
 
   public Node(RuntimeSettings settings, Parts parts) {
     this.settings = settings;
@@ -74,7 +75,8 @@ public final class Node implements AutoCloseable {
             parts.prices(),
             parts.metrics(),
             timer,
-            commits);
+            commits,
+            parts.factory());
     this.workers = new WorkerPool(settings, store, parts.queue(), transitioner, runner);
     this.scheduler = new Scheduler(store, transitioner, settings);
     this.reaper = new Reaper(store, transitioner, settings.batchSize());

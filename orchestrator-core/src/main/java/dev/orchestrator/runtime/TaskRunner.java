@@ -48,6 +48,7 @@ final class TaskRunner {
   private final MetricsRecorder metrics;
   private final ScheduledExecutorService timer;
   private final GroupCommit commits;
+  private final TaskFactory factory;
 
   TaskRunner(
       Transitioner transitioner,
@@ -59,7 +60,9 @@ final class TaskRunner {
       PriceTable prices,
       MetricsRecorder metrics,
       ScheduledExecutorService timer,
-      GroupCommit commits) {
+      GroupCommit commits,
+      TaskFactory factory) {
+    this.factory = factory;
     this.transitioner = transitioner;
     this.handlers = Map.copyOf(handlers);
     this.classifier = classifier;
@@ -126,7 +129,14 @@ final class TaskRunner {
             task.parentIds().isEmpty() ? List.of() : transitioner.store().getAll(task.parentIds());
         context.set(
             new AttemptContext(
-                run, order(parents, task), transitioner, llm, rateLimiter, prices, metrics));
+                run,
+                order(parents, task),
+                transitioner,
+                llm,
+                rateLimiter,
+                prices,
+                metrics,
+                factory));
         TaskHandler handler = handlers.get(task.type());
         if (handler == null) {
           throw new dev.orchestrator.retry.FatalTaskException(
@@ -171,7 +181,7 @@ final class TaskRunner {
       keepLateResult(task, result, model, usage, end, AttemptOutcome.CANCELLED);
       return DONE;
     } else if (result != null) {
-      return complete(task, result, model, usage, end, runTime);
+      return complete(task, result, model, usage, end, runTime, ran.spawned());
     } else if (stopped == StopReason.SHUTDOWN) {
       release(task, end);
       return DONE;
@@ -225,7 +235,13 @@ final class TaskRunner {
   }
 
   private CompletableFuture<?> complete(
-      Task task, HandlerResult result, String model, Usage usage, Instant end, Duration runTime) {
+      Task task,
+      HandlerResult result,
+      String model,
+      Usage usage,
+      Instant end,
+      Duration runTime,
+      List<Task> spawned) {
     Task next =
         task.toBuilder()
             .status(TaskStatus.COMPLETED)
@@ -239,7 +255,8 @@ final class TaskRunner {
     Attempt record =
         Attempt.ended(task, end, AttemptOutcome.SUCCEEDED, null, model, usage, result.output());
     metrics.attempt(task.type(), AttemptOutcome.SUCCEEDED, runTime);
-    return end(new TaskUpdate(task, next, record, "attempt " + task.attempt() + " succeeded"))
+    return end(new TaskUpdate(
+            task, next, record, "attempt " + task.attempt() + " succeeded", spawned))
         .thenCompose(
             done ->
                 done.isPresent()

@@ -99,9 +99,10 @@ public final class Transitioner {
   }
 
   /**
-   * What follows applied changes: their events reach the bus and metrics, QUEUED tasks the queue
-   * (in one offer), SCHEDULED ones wake the scheduler, PENDING ones are checked for release, and
-   * the PENDING children of tasks that ended are released or cancelled (in one store read).
+   * What follows applied changes: their events (and the creation of the tasks they spawned) reach
+   * the bus and metrics, QUEUED tasks the queue (in one offer), SCHEDULED ones wake the scheduler,
+   * PENDING ones are checked for release, and the PENDING children of tasks that ended are released
+   * or cancelled (in one store read).
    *
    * <p>An attempt's ending that lost its compare-and-set may find its task QUEUED with no hint in
    * the queue: a claim that a database crash lost (claims commit without waiting for the flush), or
@@ -129,6 +130,7 @@ public final class Transitioner {
       }
       Task task = stored.get();
       publish(updates.get(i).event());
+      updates.get(i).spawned().forEach(child -> publish(TaskEvent.created(child)));
       switch (task.status()) {
         case QUEUED -> queued.add(task);
         case SCHEDULED -> scheduledHook.accept(task.runAt());
@@ -294,7 +296,8 @@ public final class Transitioner {
                     now,
                     lost.next().toBuilder().paused(now.paused()).build(),
                     lost.attempt(),
-                    lost.reason()));
+                    lost.reason(),
+                    lost.spawned()));
   }
 
   /**

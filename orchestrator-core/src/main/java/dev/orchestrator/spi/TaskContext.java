@@ -1,6 +1,7 @@
 package dev.orchestrator.spi;
 
 import dev.orchestrator.Task;
+import dev.orchestrator.TaskSpec;
 import dev.orchestrator.llm.LlmException;
 import dev.orchestrator.llm.LlmRequest;
 import dev.orchestrator.llm.LlmResponse;
@@ -34,6 +35,20 @@ public interface TaskContext {
    * @param message what is happening
    */
   void progress(double fraction, String message);
+
+  /**
+   * Spawns a child task, written if and only if this attempt completes: in the same transaction as
+   * the completion, so a cancel, a timeout or a lost lease that beats the completion leaves no
+   * child behind, and a completion that wins leaves all of them. The child waits (PENDING) for this
+   * task and for its own {@code dependsOn}, which may name tasks spawned before it in this attempt
+   * (a plan's steps as a DAG); a {@code delay} or {@code runAt} makes it a continuation after a
+   * wait. It belongs to this task's owner and chain (its root), this task its first parent.
+   *
+   * @return the child as it will be written (its id, for later children's {@code dependsOn})
+   * @throws dev.orchestrator.InvalidTaskException when the spec is invalid, as a submit would; the
+   *     attempt fails unless the handler catches it
+   */
+  Task spawn(TaskSpec spec);
 
   /**
    * Calls the configured LLM under the model's rate limit, with the wait noted in the task's events

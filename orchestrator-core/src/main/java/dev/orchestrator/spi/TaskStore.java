@@ -58,7 +58,9 @@ public interface TaskStore extends AutoCloseable {
   List<Task> getAll(Collection<UUID> ids);
 
   /**
-   * Applies a status change as a compare-and-set.
+   * Applies a status change as a compare-and-set. Where it wins, the update's {@linkplain
+   * TaskUpdate#spawned spawned} tasks are inserted in the same transaction, as {@link #insert}
+   * inserts them; where it loses, none is.
    *
    * @return the stored new value (version incremented), or empty when the task's status or version
    *     no longer match the update's expectation

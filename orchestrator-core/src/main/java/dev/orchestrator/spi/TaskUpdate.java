@@ -4,6 +4,7 @@ import dev.orchestrator.Task;
 import dev.orchestrator.lifecycle.Attempt;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.lifecycle.Transitions;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -16,8 +17,17 @@ import java.util.Objects;
  * @param next the task's new value (its version is ignored)
  * @param attempt the record of the attempt this change ends, or null
  * @param reason why, for the event
+ * @param spawned new tasks written with this change, in its transaction, if and only if its
+ *     compare-and-set wins (a handler's children, see {@link TaskContext#spawn}); each a new task
+ *     (version 0, PENDING, SCHEDULED or QUEUED), as {@link TaskStore#insert} takes them
  */
-public record TaskUpdate(Task expected, Task next, Attempt attempt, String reason) {
+public record TaskUpdate(
+    Task expected, Task next, Attempt attempt, String reason, List<Task> spawned) {
+  /** A change that spawns nothing. */
+  public TaskUpdate(Task expected, Task next, Attempt attempt, String reason) {
+    this(expected, next, attempt, reason, List.of());
+  }
+
   public TaskUpdate {
     Objects.requireNonNull(expected, "expected");
     Objects.requireNonNull(next, "next");
@@ -33,6 +43,13 @@ public record TaskUpdate(Task expected, Task next, Attempt attempt, String reaso
       throw new IllegalArgumentException("attempt record of another task");
     }
     reason = reason == null ? "" : reason;
+    spawned = spawned == null ? List.of() : List.copyOf(spawned);
+    for (Task child : spawned) {
+      Transitions.checkInitial(child.status());
+      if (child.version() != 0) {
+        throw new IllegalArgumentException("a spawned task is new, with version 0: " + child.id());
+      }
+    }
     next = notBefore(expected, next);
     if (next.paused() && next.status().isTerminal()) {
       next = next.toBuilder().paused(false).build(); // a pause holds live tasks only

@@ -33,6 +33,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -297,6 +299,134 @@ public abstract class OrchestratorContract {
     } finally {
       others.forEach(Orchestrator::close);
     }
+  }
+
+  // ---- spawning ----
+
+  /**
+   * A handler's spawned tasks appear with its completion: a DAG (two steps, then one that depends
+   * on both) whose steps read their parents' outputs, all in the spawner's chain.
+   */
+  @Test
+  void aHandlersSpawnedStepsRunAfterItCompletesAsADag() throws Exception {
+    start(
+        builder()
+            .handler(
+                "plan",
+                ctx -> {
+                  Task a = ctx.spawn(TaskSpec.builder().type("step").name("a").prompt("A").build());
+                  Task b = ctx.spawn(TaskSpec.builder().type("step").name("b").prompt("B").build());
+                  ctx.spawn(
+                      TaskSpec.builder()
+                          .type("step")
+                          .name("join")
+                          .prompt("{{parents.a.output}}+{{parents.b.output}}")
+                          .dependsOn(a.id(), b.id())
+                          .build());
+                  return HandlerResult.of("planned");
+                })
+            .handler("step", ctx -> HandlerResult.of(ctx.prompt().toLowerCase())));
+    Task plan = orchestrator.submit(TaskSpec.builder().type("plan").prompt("go").build());
+    assertEquals(TaskStatus.COMPLETED, done(plan.id()).status());
+    Waits.until(
+        "the spawned steps complete",
+        WAIT,
+        () ->
+            orchestrator.list(TaskQuery.builder().root(plan.id()).build()).items().stream()
+                    .filter(t -> t.status() == TaskStatus.COMPLETED)
+                    .count()
+                == 4);
+    List<Task> run = orchestrator.list(TaskQuery.builder().root(plan.id()).build()).items();
+    Task join = run.stream().filter(t -> "join".equals(t.name())).findFirst().orElseThrow();
+    assertEquals("a+b", join.output());
+    assertEquals(3, join.parentIds().size(), "the spawner, then its two dependencies");
+    assertEquals(plan.id(), join.parentIds().get(0));
+    assertEquals(plan.owner(), join.owner());
+  }
+
+  /**
+   * Spawning loses with its parent: a handler that spawns children and is cancelled before its
+   * completion commits leaves no child, though it returns normally after the cancel.
+   */
+  @Test
+  void aCancelledAttemptsSpawnedTasksAreNeverWritten() throws Exception {
+    CountDownLatch spawned = new CountDownLatch(1);
+    start(
+        builder()
+            .handler(
+                "plan",
+                ctx -> {
+                  for (int i = 0; i < 3; i++) {
+                    ctx.spawn(TaskSpec.builder().type("step").prompt("s" + i).build());
+                  }
+                  spawned.countDown();
+                  while (!ctx.isCancelled()) {
+                    Thread.onSpinWait();
+                  }
+                  return HandlerResult.of("finished after the cancel");
+                })
+            .handler("step", ctx -> HandlerResult.of("ran")));
+    Task plan = orchestrator.submit(TaskSpec.builder().type("plan").prompt("go").build());
+    assertTrue(spawned.await(WAIT.toSeconds(), TimeUnit.SECONDS));
+    orchestrator.cancel(plan.id());
+    Waits.until(
+        "the cancelled attempt's late output is kept",
+        WAIT,
+        () ->
+            orchestrator.attempts(plan.id()).stream()
+                .anyMatch(a -> "finished after the cancel".equals(a.output())));
+    assertEquals(
+        List.of(plan.id()),
+        orchestrator.list(TaskQuery.builder().root(plan.id()).build()).items().stream()
+            .map(Task::id)
+            .toList(),
+        "no spawned task was written");
+  }
+
+  /**
+   * Cancels racing completions that spawn: 200 tasks each spawn two children and return at once,
+   * while another thread cancels each of them at a random moment. Whichever wins, a task has its
+   * two children if and only if it COMPLETED.
+   */
+  @Test
+  void spawnedTasksExistExactlyWhenTheirSpawnerCompletedUnderRacingCancels() throws Exception {
+    start(
+        builder()
+            .handler(
+                "plan",
+                ctx -> {
+                  ctx.spawn(TaskSpec.builder().type("step").prompt("x").build());
+                  ctx.spawn(TaskSpec.builder().type("step").prompt("y").build());
+                  spin(Duration.ofNanos(ThreadLocalRandom.current().nextLong(200_000)));
+                  return HandlerResult.of("planned");
+                })
+            .handler("step", ctx -> HandlerResult.of("ran")));
+    List<TaskSpec> specs = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      specs.add(TaskSpec.builder().type("plan").prompt("p" + i).build());
+    }
+    List<Task> plans = orchestrator.submitAll(specs);
+    for (Task p : plans) {
+      spin(Duration.ofNanos(ThreadLocalRandom.current().nextLong(300_000)));
+      try {
+        orchestrator.cancel(p.id());
+      } catch (RuntimeException finished) {
+        // it completed first: a terminal task is not cancelled
+      }
+    }
+    int completed = 0;
+    for (Task p : plans) {
+      Task end = done(p.id());
+      List<Task> family = orchestrator.list(TaskQuery.builder().root(p.id()).build()).items();
+      if (end.status() == TaskStatus.COMPLETED) {
+        completed++;
+        assertEquals(3, family.size(), "a completed spawner has its two children");
+      } else {
+        assertEquals(TaskStatus.CANCELLED, end.status());
+        assertEquals(1, family.size(), "a cancelled spawner has no child: " + family);
+      }
+    }
+    assertTrue(completed > 0 && completed < 200, "the race went both ways: " + completed);
   }
 
   // ---- fairness ----

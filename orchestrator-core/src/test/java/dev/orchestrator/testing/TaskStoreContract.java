@@ -351,6 +351,66 @@ public abstract class TaskStoreContract {
     assertEquals(List.of(high.id(), early.id(), late.id(), low.id()), order);
   }
 
+  // ---- spawning ----
+
+  private Task child(Task parent, String name) {
+    return TestTasks.builder(TaskStatus.PENDING)
+        .name(name)
+        .parentIds(List.of(parent.id()))
+        .rootId(parent.rootId())
+        .build();
+  }
+
+  @Test
+  void aChangeThatWinsWritesItsSpawnedTasksAndOneThatLosesWritesNone() {
+    Task a = insert(TestTasks.queued());
+    Task b = insert(TestTasks.queued());
+    List<Task> running = store.claimNext(2, lease("n", T0), ROUTE);
+    Task ra = running.stream().filter(t -> t.id().equals(a.id())).findFirst().orElseThrow();
+    Task rb = running.stream().filter(t -> t.id().equals(b.id())).findFirst().orElseThrow();
+    Task aWins = child(a, "of-a-1");
+    Task aWins2 = child(a, "of-a-2");
+    Task bLoses = child(b, "of-b");
+    TaskUpdate completeA =
+        new TaskUpdate(
+            ra,
+            ra.toBuilder().status(TaskStatus.COMPLETED).output("ok").noLease().build(),
+            null,
+            "done",
+            List.of(aWins, aWins2));
+    // b's completion expects a version it no longer has: it loses, and so does its child
+    TaskUpdate completeB =
+        new TaskUpdate(
+            rb.toBuilder().version(rb.version() - 1).build(),
+            rb.toBuilder().status(TaskStatus.COMPLETED).output("ok").noLease().build(),
+            null,
+            "done",
+            List.of(bLoses));
+    List<Optional<Task>> results = store.updateAll(List.of(completeA, completeB));
+    assertTrue(results.get(0).isPresent());
+    assertTrue(results.get(1).isEmpty());
+    assertEquals(TaskStatus.PENDING, store.get(aWins.id()).orElseThrow().status());
+    assertEquals(TaskStatus.PENDING, store.get(aWins2.id()).orElseThrow().status());
+    assertTrue(store.get(bLoses.id()).isEmpty(), "the loser's child was written");
+    assertEquals(
+        Set.of(aWins.id(), aWins2.id()),
+        Set.copyOf(store.pendingChildren(List.of(a.id())).stream().map(Task::id).toList()));
+    assertEquals(1, store.events(aWins.id()).size(), "a creation event");
+    // a lone update loses the same way
+    Task lone = child(b, "of-b-again");
+    assertTrue(
+        store
+            .update(
+                new TaskUpdate(
+                    ra,
+                    ra.toBuilder().status(TaskStatus.FAILED).noLease().build(),
+                    null,
+                    "x",
+                    List.of(lone)))
+            .isEmpty());
+    assertTrue(store.get(lone.id()).isEmpty());
+  }
+
   // ---- turns ----
 
   private List<Task> queuedOf(String owner, int n, Instant runAt) {

@@ -248,10 +248,21 @@ public final class PostgresTaskStore implements TaskStore {
       }
     }
     List<List<Integer>> rounds = rounds(updates);
+    boolean spawns = updates.stream().anyMatch(u -> !u.spawned().isEmpty());
+    List<List<Task>> spawned = new ArrayList<>();
+    for (TaskUpdate u : updates) {
+      List<Task> children = new ArrayList<>();
+      for (Task child : u.spawned()) {
+        TaskRows.checkStorable(child, children.size());
+        children.add(TaskRows.normalize(child));
+      }
+      spawned.add(children);
+    }
     @SuppressWarnings("unchecked")
     Optional<Task>[] results = new Optional[next.length];
     Jdbc.Work<Void> work =
         c -> {
+          List<Task> born = new ArrayList<>();
           for (List<Integer> round : rounds) {
             Set<UUID> won =
                 new HashSet<>(
@@ -262,13 +273,20 @@ public final class PostgresTaskStore implements TaskStore {
                         updateParameters(updates, next, round)));
             for (int i : round) {
               results[i] = won.contains(next[i].id()) ? Optional.of(next[i]) : Optional.empty();
+              if (results[i].isPresent()) {
+                born.addAll(spawned.get(i));
+              }
             }
+          }
+          // the children of the changes that won, in their transaction
+          for (int from = 0; from < born.size(); from += INSERT_CHUNK) {
+            insertChunk(c, born.subList(from, Math.min(born.size(), from + INSERT_CHUNK)));
           }
           return null;
         };
     refusingSecondRecords(
         "an attempt of the batch",
-        () -> rounds.size() == 1 ? jdbc.withConnection(work) : jdbc.inTransaction(work));
+        () -> rounds.size() == 1 && !spawns ? jdbc.withConnection(work) : jdbc.inTransaction(work));
     return List.of(results);
   }
 
