@@ -1,7 +1,12 @@
 package dev.orchestrator.llm;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.AuthenticationException;
 import dev.langchain4j.exception.ContentFilteredException;
@@ -14,8 +19,27 @@ import dev.langchain4j.exception.RetriableException;
 import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.json.JsonArraySchema;
+import dev.langchain4j.model.chat.request.json.JsonBooleanSchema;
+import dev.langchain4j.model.chat.request.json.JsonEnumSchema;
+import dev.langchain4j.model.chat.request.json.JsonIntegerSchema;
+import dev.langchain4j.model.chat.request.json.JsonNullSchema;
+import dev.langchain4j.model.chat.request.json.JsonNumberSchema;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
+import dev.langchain4j.model.chat.request.json.JsonRawSchema;
+import dev.langchain4j.model.chat.request.json.JsonSchemaElement;
+import dev.langchain4j.model.chat.request.json.JsonStringSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.PartialResponse;
+import dev.langchain4j.model.chat.response.PartialResponseContext;
+import dev.langchain4j.model.chat.response.PartialThinking;
+import dev.langchain4j.model.chat.response.PartialThinkingContext;
+import dev.langchain4j.model.chat.response.PartialToolCall;
+import dev.langchain4j.model.chat.response.PartialToolCallContext;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import dev.orchestrator.ErrorKind;
@@ -25,9 +49,15 @@ import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,6 +80,28 @@ import java.util.regex.Pattern;
  *     .build();
  * LlmClient llm = new Langchain4jLlmClient(model);
  * }</pre>
+ *
+ * <p><b>Tools.</b> A request's {@link ToolSpec}s become {@code ToolSpecification}s, its turns
+ * {@code UserMessage}s, {@code AiMessage}s with their {@code ToolExecutionRequest}s and {@code
+ * ToolExecutionResultMessage}s, and the answer's tool execution requests become {@link
+ * LlmResponse#toolCalls()}; an answer with tool calls has the finish reason {@link
+ * LlmResponse#TOOL_EXECUTION} even where a provider says {@code STOP}. A tool's JSON schema becomes
+ * langchain4j's typed schema where it uses only types, descriptions, enums of strings, array items,
+ * object properties, {@code required} and a boolean {@code additionalProperties}; any other part is
+ * passed as a {@code JsonRawSchema}, so no keyword is lost inside the schema (at its root only
+ * {@code description}, {@code properties}, {@code required}, {@code additionalProperties} and
+ * {@code $defs} are kept).
+ *
+ * <p><b>Streaming.</b> Given a {@link StreamingChatModel}, {@link #stream} gives each piece of text
+ * as the model writes it, on the calling thread; its answer, usage and errors are those of {@link
+ * #call}. An interrupt cancels the stream through langchain4j's {@code StreamingHandle} (with
+ * OpenAI, the connection is closed) and throws {@link InterruptedException} at once; langchain4j
+ * hands out that handle with the first piece, so a stream interrupted before it is cancelled when
+ * that piece arrives. Build the streaming model with a timeout too; note that a provider's read
+ * timeout may bound only the wait for the response headers: a stream that stalls afterwards ends
+ * with the task's timeout (an interrupt). Without a streaming model, {@link #stream} makes the call
+ * and gives the whole text at once; without a chat model, {@link #call} streams and returns the
+ * answer.
  *
  * <p>Errors become an {@link LlmException} of this {@link ErrorKind}:
  *
@@ -94,18 +146,44 @@ public final class Langchain4jLlmClient implements LlmClient {
   private static final Pattern CONTENT_FILTER =
       Pattern.compile("content_filter|content_policy_violation", Pattern.CASE_INSENSITIVE);
 
+  private static final Set<String> TYPED_KEYS = Set.of("type", "description");
+  private static final Set<String> ENUM_KEYS = Set.of("type", "description", "enum");
+  private static final Set<String> ARRAY_KEYS = Set.of("type", "description", "items");
+  private static final Set<String> OBJECT_KEYS =
+      Set.of("type", "description", "properties", "required", "additionalProperties");
+
   private final ChatModel model;
+  private final StreamingChatModel streamingModel;
 
   /**
    * @param model the model to call; build it with {@code maxRetries(0)}
    */
   public Langchain4jLlmClient(ChatModel model) {
-    this.model = Objects.requireNonNull(model, "model");
+    this(Objects.requireNonNull(model, "model"), null);
+  }
+
+  /**
+   * A client that calls {@code model} and streams from {@code streamingModel}, usually the same
+   * provider and model built both ways; either may be null, not both.
+   *
+   * @param model the model {@link #call} uses, or null to stream every call
+   * @param streamingModel the model {@link #stream} uses, or null to stream by calling; build it
+   *     with {@code maxRetries(0)} too where the provider has it
+   */
+  public Langchain4jLlmClient(ChatModel model, StreamingChatModel streamingModel) {
+    if (model == null && streamingModel == null) {
+      throw new NullPointerException("model and streamingModel");
+    }
+    this.model = model;
+    this.streamingModel = streamingModel;
   }
 
   @Override
   public LlmResponse call(LlmRequest request) throws LlmException, InterruptedException {
-    ChatRequest chatRequest = toChatRequest(request);
+    if (model == null) {
+      return stream(request, piece -> {});
+    }
+    ChatRequest chatRequest = chatRequestOf(request);
     long start = System.nanoTime();
     ChatResponse response;
     try {
@@ -122,19 +200,188 @@ public final class Langchain4jLlmClient implements LlmClient {
     return toLlmResponse(request, response, latency);
   }
 
-  /** The langchain4j request for one of ours: system and user messages, and the call options. */
+  @Override
+  public LlmResponse stream(LlmRequest request, Consumer<String> onPartial)
+      throws LlmException, InterruptedException {
+    Objects.requireNonNull(onPartial, "onPartial");
+    if (streamingModel == null) {
+      return LlmClient.super.stream(request, onPartial);
+    }
+    ChatRequest chatRequest = chatRequestOf(request);
+    long start = System.nanoTime();
+    Stream stream = new Stream();
+    try {
+      streamingModel.chat(chatRequest, stream);
+    } catch (RuntimeException e) {
+      throw translate(e); // refused before it started
+    }
+    boolean finished = false;
+    try {
+      while (true) {
+        Object event = stream.events.take();
+        if (event instanceof String piece) {
+          onPartial.accept(piece);
+        } else if (event instanceof ChatResponse response) {
+          finished = true;
+          return toLlmResponse(request, response, Duration.ofNanos(System.nanoTime() - start));
+        } else {
+          finished = true;
+          Throwable failure = (Throwable) event;
+          throw translate(
+              failure instanceof RuntimeException e ? e : new RuntimeException(failure));
+        }
+      }
+    } finally {
+      if (!finished) {
+        stream.stop(); // interrupted, or onPartial failed
+      }
+    }
+  }
+
+  /** {@link #toChatRequest}, with a failure of langchain4j's validation translated. */
+  private static ChatRequest chatRequestOf(LlmRequest request) {
+    try {
+      return toChatRequest(request);
+    } catch (RuntimeException e) {
+      throw translate(e);
+    }
+  }
+
+  /**
+   * The langchain4j request for one of ours: system and user messages, the turns, the tools and the
+   * call options.
+   */
   static ChatRequest toChatRequest(LlmRequest request) {
-    List<ChatMessage> messages = new ArrayList<>(2);
+    List<ChatMessage> messages = new ArrayList<>(2 + request.turns().size());
     if (request.systemPrompt() != null && !request.systemPrompt().isBlank()) {
       messages.add(SystemMessage.from(request.systemPrompt()));
     }
     messages.add(UserMessage.from(request.prompt()));
-    return ChatRequest.builder()
-        .messages(messages)
-        .modelName(request.model())
-        .temperature(request.temperature())
-        .maxOutputTokens(request.maxOutputTokens())
+    for (LlmMessage turn : request.turns()) {
+      messages.add(toChatMessage(turn));
+    }
+    ChatRequest.Builder chat =
+        ChatRequest.builder()
+            .messages(messages)
+            .modelName(request.model())
+            .temperature(request.temperature())
+            .maxOutputTokens(request.maxOutputTokens());
+    if (!request.tools().isEmpty()) {
+      chat.toolSpecifications(
+          request.tools().stream().map(Langchain4jLlmClient::toToolSpecification).toList());
+    }
+    return chat.build();
+  }
+
+  private static ToolSpecification toToolSpecification(ToolSpec tool) {
+    return ToolSpecification.builder()
+        .name(tool.name())
+        .description(tool.description())
+        .parameters(objectSchema(tool.parametersSchema()))
         .build();
+  }
+
+  private static ChatMessage toChatMessage(LlmMessage turn) {
+    switch (turn.role()) {
+      case USER:
+        return UserMessage.from(turn.text());
+      case TOOL:
+        return ToolExecutionResultMessage.from(turn.toolCallId(), turn.toolName(), turn.text());
+      default:
+        List<ToolExecutionRequest> calls =
+            turn.toolCalls().stream()
+                .map(
+                    call ->
+                        ToolExecutionRequest.builder()
+                            .id(call.id())
+                            .name(call.name())
+                            .arguments(call.arguments())
+                            .build())
+                .toList();
+        boolean onlyCalls = turn.text().isEmpty() && !calls.isEmpty();
+        return AiMessage.builder()
+            .text(onlyCalls ? null : turn.text())
+            .toolExecutionRequests(calls)
+            .build();
+    }
+  }
+
+  /**
+   * The root of a tool's parameter schema as langchain4j's object schema; see the class comment.
+   */
+  static JsonObjectSchema objectSchema(JsonNode schema) {
+    JsonObjectSchema.Builder object =
+        JsonObjectSchema.builder().description(schema.path("description").textValue());
+    for (Map.Entry<String, JsonNode> property : schema.path("properties").properties()) {
+      object.addProperty(property.getKey(), schemaElement(property.getValue()));
+    }
+    List<String> required = new ArrayList<>();
+    schema.path("required").forEach(name -> required.add(name.asText()));
+    if (!required.isEmpty()) {
+      object.required(required);
+    }
+    if (schema.path("additionalProperties").isBoolean()) {
+      object.additionalProperties(schema.get("additionalProperties").booleanValue());
+    }
+    Map<String, JsonSchemaElement> definitions = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> definition : schema.path("$defs").properties()) {
+      definitions.put(definition.getKey(), schemaElement(definition.getValue()));
+    }
+    if (!definitions.isEmpty()) {
+      object.definitions(definitions);
+    }
+    return object.build();
+  }
+
+  /** A schema as langchain4j's typed element where it has one, else as a raw schema. */
+  private static JsonSchemaElement schemaElement(JsonNode schema) {
+    String type = schema.path("type").textValue();
+    String description = schema.path("description").textValue();
+    if (schema.has("enum")) {
+      List<String> values = new ArrayList<>();
+      schema.get("enum").forEach(v -> values.add(v.textValue()));
+      if (onlyKeys(schema, ENUM_KEYS)
+          && (type == null || type.equals("string"))
+          && !values.isEmpty()
+          && !values.contains(null)) {
+        return JsonEnumSchema.builder().description(description).enumValues(values).build();
+      }
+    } else if (type != null && onlyKeys(schema, TYPED_KEYS)) {
+      switch (type) {
+        case "string":
+          return JsonStringSchema.builder().description(description).build();
+        case "integer":
+          return JsonIntegerSchema.builder().description(description).build();
+        case "number":
+          return JsonNumberSchema.builder().description(description).build();
+        case "boolean":
+          return JsonBooleanSchema.builder().description(description).build();
+        case "null":
+          if (description == null) {
+            return new JsonNullSchema();
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    if ("array".equals(type) && onlyKeys(schema, ARRAY_KEYS) && schema.path("items").isObject()) {
+      return JsonArraySchema.builder()
+          .description(description)
+          .items(schemaElement(schema.get("items")))
+          .build();
+    }
+    if ("object".equals(type)
+        && onlyKeys(schema, OBJECT_KEYS)
+        && (!schema.has("additionalProperties")
+            || schema.get("additionalProperties").isBoolean())) {
+      return objectSchema(schema);
+    }
+    return JsonRawSchema.from(schema.toString());
+  }
+
+  private static boolean onlyKeys(JsonNode schema, Set<String> allowed) {
+    return schema.properties().stream().allMatch(keyword -> allowed.contains(keyword.getKey()));
   }
 
   private static LlmResponse toLlmResponse(
@@ -142,15 +389,25 @@ public final class Langchain4jLlmClient implements LlmClient {
     FinishReason finish = response.finishReason();
     String answeredBy = response.modelName() != null ? response.modelName() : request.model();
     TokenUsage usage = response.tokenUsage();
-    String text = response.aiMessage() == null ? null : response.aiMessage().text();
+    AiMessage message = response.aiMessage();
+    List<ToolCall> toolCalls = new ArrayList<>();
+    if (message != null && message.hasToolExecutionRequests()) {
+      for (ToolExecutionRequest call : message.toolExecutionRequests()) {
+        toolCalls.add(new ToolCall(call.id(), call.name(), call.arguments()));
+      }
+    }
+    if (!toolCalls.isEmpty() && (finish == null || finish == FinishReason.STOP)) {
+      finish = FinishReason.TOOL_EXECUTION; // some providers say STOP with tool calls
+    }
     LlmResponse answer =
         new LlmResponse(
-            text,
+            message == null ? null : message.text(),
             answeredBy,
             usage == null ? 0 : orZero(usage.inputTokenCount()),
             usage == null ? 0 : orZero(usage.outputTokenCount()),
             finish == null ? null : finish.name(),
-            latency);
+            latency,
+            toolCalls);
     if (finish == FinishReason.CONTENT_FILTER) {
       throw new LlmException(
           ErrorKind.CONTENT_REFUSED,
@@ -294,5 +551,67 @@ public final class Langchain4jLlmClient implements LlmClient {
 
   private static long orZero(Integer count) {
     return count == null ? 0 : count;
+  }
+
+  /**
+   * Receives a stream on langchain4j's thread and queues it for the calling thread: each piece of
+   * text, then the complete response or the failure.
+   */
+  private static final class Stream implements StreamingChatResponseHandler {
+    final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    private volatile boolean stopped;
+    private volatile StreamingHandle handle;
+
+    @Override
+    public void onPartialResponse(String text) {
+      if (!stopped && text != null && !text.isEmpty()) {
+        events.add(text);
+      }
+    }
+
+    @Override
+    public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+      hold(context == null ? null : context.streamingHandle());
+      onPartialResponse(partial.text());
+    }
+
+    @Override
+    public void onPartialThinking(PartialThinking thinking, PartialThinkingContext context) {
+      hold(context == null ? null : context.streamingHandle());
+    }
+
+    @Override
+    public void onPartialToolCall(PartialToolCall call, PartialToolCallContext context) {
+      hold(context == null ? null : context.streamingHandle());
+    }
+
+    @Override
+    public void onCompleteResponse(ChatResponse response) {
+      events.add(response);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      events.add(error);
+    }
+
+    /** Keeps the handle to cancel with; cancels at once when the caller stopped already. */
+    private void hold(StreamingHandle streamingHandle) {
+      if (streamingHandle != null && handle == null) {
+        handle = streamingHandle;
+        if (stopped) {
+          streamingHandle.cancel();
+        }
+      }
+    }
+
+    /** The caller gave up: cancel the stream now if it started, else when it does. */
+    void stop() {
+      stopped = true;
+      StreamingHandle started = handle;
+      if (started != null) {
+        started.cancel();
+      }
+    }
   }
 }

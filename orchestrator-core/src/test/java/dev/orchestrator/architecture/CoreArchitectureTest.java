@@ -37,6 +37,9 @@ class CoreArchitectureTest {
     noClasses()
         .that()
         .doNotHaveFullyQualifiedName("dev.orchestrator.llm.Langchain4jLlmClient")
+        .and()
+        .haveNameNotMatching(
+            "dev\\.orchestrator\\.llm\\.Langchain4jLlmClient\\$.+") // its nested classes
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("dev.langchain4j..")

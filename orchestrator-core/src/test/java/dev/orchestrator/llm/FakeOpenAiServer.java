@@ -2,25 +2,32 @@ package dev.orchestrator.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
  * A tiny OpenAI-format chat completions server on 127.0.0.1, for tests: each request is answered by
- * a function of the request. Only {@code POST /v1/chat/completions} is served.
+ * a function of the request, with one JSON body or, for a streaming request, a stream of
+ * server-sent events. Only {@code POST /v1/chat/completions} is served.
  */
 final class FakeOpenAiServer implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -38,8 +45,19 @@ final class FakeOpenAiServer implements AutoCloseable {
     }
   }
 
-  /** One answer: a status, headers, a JSON body, and a delay before it is sent. */
-  record Reply(int status, Map<String, String> headers, String body, Duration delay) {
+  /**
+   * One answer: a status, headers, a JSON body, and a delay before it is sent; or, when {@code
+   * events} is not null, a stream of server-sent events with their {@code data}, {@code gap} apart
+   * (and after the first, a wait for {@code hold} when it is not null), then {@code data: [DONE]}.
+   */
+  record Reply(
+      int status,
+      Map<String, String> headers,
+      String body,
+      Duration delay,
+      List<String> events,
+      Duration gap,
+      CountDownLatch hold) {
     static Reply ok(String text, String model, Integer promptTokens, Integer completionTokens) {
       return completion(text, model, "stop", promptTokens, completionTokens);
     }
@@ -50,28 +68,134 @@ final class FakeOpenAiServer implements AutoCloseable {
         String finishReason,
         Integer promptTokens,
         Integer completionTokens) {
-      ObjectNode root = JSON.createObjectNode();
-      root.put("id", "chatcmpl-test");
-      root.put("object", "chat.completion");
-      root.put("created", 1_700_000_000L);
-      root.put("model", model);
-      ObjectNode choice = root.putArray("choices").addObject();
-      choice.put("index", 0);
-      ObjectNode message = choice.putObject("message");
+      ObjectNode message = JSON.createObjectNode();
       message.put("role", "assistant");
       if (text == null) {
         message.putNull("content");
       } else {
         message.put("content", text);
       }
+      return completion(message, model, finishReason, promptTokens, completionTokens);
+    }
+
+    /** An answer calling tools: each call is {id, name, arguments}. */
+    static Reply toolCalls(String model, List<List<String>> calls) {
+      ObjectNode message = JSON.createObjectNode();
+      message.put("role", "assistant");
+      message.putNull("content");
+      ArrayNode toolCalls = message.putArray("tool_calls");
+      for (List<String> call : calls) {
+        ObjectNode toolCall = toolCalls.addObject();
+        toolCall.put("id", call.get(0));
+        toolCall.put("type", "function");
+        toolCall.putObject("function").put("name", call.get(1)).put("arguments", call.get(2));
+      }
+      return completion(message, model, "tool_calls", 30, 12);
+    }
+
+    private static Reply completion(
+        ObjectNode message,
+        String model,
+        String finishReason,
+        Integer promptTokens,
+        Integer completionTokens) {
+      ObjectNode root = root(model, "chat.completion");
+      ObjectNode choice = root.putArray("choices").addObject();
+      choice.put("index", 0);
+      choice.set("message", message);
       choice.put("finish_reason", finishReason);
       if (promptTokens != null) {
-        ObjectNode usage = root.putObject("usage");
-        usage.put("prompt_tokens", promptTokens);
-        usage.put("completion_tokens", completionTokens);
-        usage.put("total_tokens", promptTokens + completionTokens);
+        usage(root, promptTokens, completionTokens);
       }
-      return new Reply(200, Map.of(), root.toString(), Duration.ZERO);
+      return new Reply(200, Map.of(), root.toString(), Duration.ZERO, null, Duration.ZERO, null);
+    }
+
+    /**
+     * A streamed answer: one chunk per piece of text, a chunk with the finish reason, and, when
+     * {@code promptTokens} is not null, a last chunk with the usage and no choices (what OpenAI
+     * sends for {@code stream_options.include_usage}).
+     */
+    static Reply stream(
+        List<String> pieces, String model, Integer promptTokens, Integer completionTokens) {
+      List<String> events = new ArrayList<>();
+      for (String piece : pieces) {
+        ObjectNode delta = JSON.createObjectNode();
+        if (events.isEmpty()) {
+          delta.put("role", "assistant");
+        }
+        delta.put("content", piece);
+        events.add(chunk(model, delta, null).toString());
+      }
+      return streamEnding(events, model, "stop", promptTokens, completionTokens);
+    }
+
+    /** A streamed tool call: its id and name first, then its arguments in pieces. */
+    static Reply streamToolCall(String model, String id, String name, List<String> arguments) {
+      List<String> events = new ArrayList<>();
+      ObjectNode first = JSON.createObjectNode();
+      first.put("role", "assistant");
+      first.putNull("content");
+      ObjectNode call = first.putArray("tool_calls").addObject();
+      call.put("index", 0).put("id", id).put("type", "function");
+      call.putObject("function").put("name", name).put("arguments", "");
+      events.add(chunk(model, first, null).toString());
+      for (String piece : arguments) {
+        ObjectNode delta = JSON.createObjectNode();
+        delta
+            .putArray("tool_calls")
+            .addObject()
+            .put("index", 0)
+            .putObject("function")
+            .put("arguments", piece);
+        events.add(chunk(model, delta, null).toString());
+      }
+      return streamEnding(events, model, "tool_calls", 25, 9);
+    }
+
+    private static Reply streamEnding(
+        List<String> events,
+        String model,
+        String finishReason,
+        Integer promptTokens,
+        Integer completionTokens) {
+      events.add(chunk(model, JSON.createObjectNode(), finishReason).toString());
+      if (promptTokens != null) {
+        ObjectNode last = root(model, "chat.completion.chunk");
+        last.putArray("choices");
+        usage(last, promptTokens, completionTokens);
+        events.add(last.toString());
+      }
+      return new Reply(
+          200, Map.of(), null, Duration.ZERO, List.copyOf(events), Duration.ZERO, null);
+    }
+
+    private static ObjectNode chunk(String model, ObjectNode delta, String finishReason) {
+      ObjectNode root = root(model, "chat.completion.chunk");
+      ObjectNode choice = root.putArray("choices").addObject();
+      choice.put("index", 0);
+      choice.set("delta", delta);
+      if (finishReason == null) {
+        choice.putNull("finish_reason");
+      } else {
+        choice.put("finish_reason", finishReason);
+      }
+      return root;
+    }
+
+    private static ObjectNode root(String model, String object) {
+      ObjectNode root = JSON.createObjectNode();
+      root.put("id", "chatcmpl-test");
+      root.put("object", object);
+      root.put("created", 1_700_000_000L);
+      root.put("model", model);
+      return root;
+    }
+
+    private static void usage(ObjectNode root, int promptTokens, int completionTokens) {
+      ObjectNode usage = root.putObject("usage");
+      usage.put("prompt_tokens", promptTokens);
+      usage.put("completion_tokens", completionTokens);
+      usage.put("total_tokens", promptTokens + completionTokens);
     }
 
     /** An error in OpenAI's shape: {@code {"error": {"message", "type", "param", "code"}}}. */
@@ -82,23 +206,35 @@ final class FakeOpenAiServer implements AutoCloseable {
       error.put("type", type);
       error.putNull("param");
       error.put("code", code);
-      return new Reply(status, Map.of(), root.toString(), Duration.ZERO);
+      return new Reply(status, Map.of(), root.toString(), Duration.ZERO, null, Duration.ZERO, null);
     }
 
     Reply withHeader(String name, String value) {
       Map<String, String> all = new java.util.HashMap<>(headers);
       all.put(name, value);
-      return new Reply(status, Map.copyOf(all), body, delay);
+      return new Reply(status, Map.copyOf(all), body, delay, events, gap, hold);
     }
 
     Reply after(Duration wait) {
-      return new Reply(status, headers, body, wait);
+      return new Reply(status, headers, body, wait, events, gap, hold);
+    }
+
+    /** This stream with {@code wait} between its events. */
+    Reply eventsApart(Duration wait) {
+      return new Reply(status, headers, body, delay, events, wait, hold);
+    }
+
+    /** This stream sending its first event, then waiting for {@code latch} before the rest. */
+    Reply heldAfterFirst(CountDownLatch latch) {
+      return new Reply(status, headers, body, delay, events, gap, latch);
     }
   }
 
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  private final AtomicInteger eventsSent = new AtomicInteger();
+  private final CountDownLatch clientLeftAStream = new CountDownLatch(1);
   private volatile Function<Received, Reply> handler;
 
   private FakeOpenAiServer(Function<Received, Reply> handler) throws IOException {
@@ -130,6 +266,16 @@ final class FakeOpenAiServer implements AutoCloseable {
     handler = next;
   }
 
+  /** Server-sent events written so far, over all streams. */
+  int eventsSent() {
+    return eventsSent.get();
+  }
+
+  /** Waits until a client closed a stream before its end (a write to it failed). */
+  boolean awaitClientLeftAStream(Duration deadline) throws InterruptedException {
+    return clientLeftAStream.await(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
@@ -143,6 +289,10 @@ final class FakeOpenAiServer implements AutoCloseable {
           return; // the server is closing
         }
       }
+      if (reply.events() != null) {
+        sendEvents(exchange, reply);
+        return;
+      }
       byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       reply.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
@@ -150,6 +300,30 @@ final class FakeOpenAiServer implements AutoCloseable {
       exchange.getResponseBody().write(bytes);
     } catch (IOException e) {
       // the client went away (its timeout): nothing to answer
+    }
+  }
+
+  private void sendEvents(HttpExchange exchange, Reply reply) {
+    List<String> events = new ArrayList<>(reply.events());
+    events.add("[DONE]");
+    try {
+      exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+      exchange.sendResponseHeaders(200, 0); // chunked: each flush sends what was written
+      OutputStream out = exchange.getResponseBody();
+      for (int i = 0; i < events.size(); i++) {
+        if (i == 1 && reply.hold() != null) {
+          reply.hold().await(10, TimeUnit.SECONDS);
+        } else if (i > 0 && !reply.gap().isZero()) {
+          Thread.sleep(reply.gap().toMillis());
+        }
+        out.write(("data: " + events.get(i) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        eventsSent.incrementAndGet();
+      }
+    } catch (IOException e) {
+      clientLeftAStream.countDown();
+    } catch (InterruptedException e) {
+      // the server is closing
     }
   }
 
