@@ -14,13 +14,14 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <pre>{@code @RegisterExtension static final PostgresStores stores = new PostgresStores(8);}</pre>
  */
-final class PostgresStores implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+public final class PostgresStores
+    implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
   private final int poolSize;
   private final List<String> prefixes = new ArrayList<>();
   private HikariDataSource dataSource;
   private Class<?> testClass;
 
-  PostgresStores(int poolSize) {
+  public PostgresStores(int poolSize) {
     this.poolSize = poolSize;
   }
 
@@ -31,12 +32,12 @@ final class PostgresStores implements BeforeAllCallback, AfterEachCallback, Afte
   }
 
   /** The class's pool. */
-  HikariDataSource dataSource() {
+  public HikariDataSource dataSource() {
     return dataSource;
   }
 
   /** A new, empty, migrated store on the class's pool, dropped after the test. */
-  synchronized PostgresTaskStore newStore() {
+  public synchronized PostgresTaskStore newStore() {
     PostgresTaskStore store = PostgresTestDatabase.newStore(dataSource, testClass);
     prefixes.add(store.tablePrefix());
     return store;

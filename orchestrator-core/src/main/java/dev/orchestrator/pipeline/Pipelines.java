@@ -1,0 +1,441 @@
+package dev.orchestrator.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.orchestrator.InvalidTaskException;
+import dev.orchestrator.InvalidTaskException.Problem;
+import dev.orchestrator.Orchestrator;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskQuery;
+import dev.orchestrator.TaskSpec;
+import dev.orchestrator.TaskStatus;
+import dev.orchestrator.pipeline.Inputs.PlanArtifact;
+import dev.orchestrator.pipeline.Inputs.PlanInput;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Pipelines on an orchestrator: a run is a planning task whose completion spawns its steps and a
+ * verification, all ordinary tasks of the run's chain (retries, timeouts, leases, pause, cancel and
+ * lineage as for any task), each labelled with its pipeline, run, stage and round. Install the
+ * handlers on every node that runs pipelines, then start runs from any node.
+ *
+ * <pre>{@code
+ * Pipelines pipelines = Pipelines.of(update);
+ * Orchestrator orchestrator = pipelines.install(Orchestrator.builder()).build().start();
+ * PipelineRun run = pipelines.start(orchestrator, "exec-update", "Prepare an update on X", Map.of());
+ * PipelineRun done = pipelines.await(orchestrator, run.id(), Duration.ofMinutes(5));
+ * }</pre>
+ *
+ * <p>{@link #pause}, {@link #resume} and {@link #cancel} act on every task of a run.
+ */
+public final class Pipelines {
+  private final Map<String, Pipeline> pipelines;
+  private final Stages stages;
+
+  private Pipelines(Map<String, Pipeline> pipelines) {
+    this.pipelines = Map.copyOf(pipelines);
+    this.stages = new Stages(pipelines);
+  }
+
+  /** These pipelines; two with one name are refused. */
+  public static Pipelines of(Pipeline... pipelines) {
+    Map<String, Pipeline> byName = new LinkedHashMap<>();
+    for (Pipeline p : pipelines) {
+      if (byName.putIfAbsent(p.name(), p) != null) {
+        throw new IllegalArgumentException("two pipelines named " + p.name());
+      }
+    }
+    return new Pipelines(byName);
+  }
+
+  /** The pipelines, by name. */
+  public Map<String, Pipeline> pipelines() {
+    return pipelines;
+  }
+
+  /** Registers the handlers of the pipeline stages on a node's builder. */
+  public Orchestrator.Builder install(Orchestrator.Builder builder) {
+    return builder
+        .handler(Stages.PLAN, stages::plan)
+        .handler(Stages.STEP, stages::step)
+        .handler(Stages.VERIFY, stages::verify);
+  }
+
+  /**
+   * Starts a run: submits its planning task, which plans and spawns the steps.
+   *
+   * @throws InvalidTaskException for an unknown pipeline, or any spec the orchestrator refuses
+   */
+  public PipelineRun start(
+      Orchestrator orchestrator, String pipeline, String goal, Map<String, String> context) {
+    Pipeline p = known(pipeline);
+    if (goal == null || goal.isBlank()) {
+      throw new InvalidTaskException(Problem.BAD_FIELD, "a run needs a goal");
+    }
+    UUID id =
+        planning(
+            orchestrator,
+            p,
+            new PlanInput(p.name(), goal, context, 0, null, null, null, null),
+            null);
+    return run(orchestrator, id);
+  }
+
+  private Pipeline known(String name) {
+    Pipeline p = pipelines.get(name);
+    if (p == null) {
+      throw new InvalidTaskException(
+          Problem.BAD_FIELD,
+          "no pipeline named '" + name + "' (known: " + pipelines.keySet() + ")");
+    }
+    return p;
+  }
+
+  /**
+   * Submits a run's first planning task (chained from {@code after} for a rerun): its id is the
+   * run's, which the tasks it spawns carry as their run label.
+   */
+  private static UUID planning(Orchestrator orchestrator, Pipeline p, PlanInput input, UUID after) {
+    TaskSpec spec =
+        Stages.labelled(TaskSpec.builder().type(Stages.PLAN), p, null, "plan", 0)
+            .name("plan")
+            .prompt(Json.write(input))
+            .timeout(p.planTimeout())
+            .maxAttempts(p.stepMaxAttempts())
+            .build();
+    return (after == null ? orchestrator.submit(spec) : orchestrator.chain(after, spec)).id();
+  }
+
+  /**
+   * Reruns a finished run from one of its latest round's steps: the steps that do not depend on it
+   * (directly or through others) and completed keep their results; it and the steps after it run
+   * again, it with {@code arguments} (a TOOL step) or {@code prompt} (an LLM step) when given. The
+   * new run is chained from the old one in the lineage and says which run it reruns.
+   *
+   * @throws InvalidTaskException when the run is unknown or still live, or has no such step
+   */
+  public PipelineRun rerun(
+      Orchestrator orchestrator, UUID runId, String fromStep, JsonNode arguments, String prompt) {
+    PipelineRun old = run(orchestrator, runId);
+    if (!old.status().isTerminal()) {
+      throw new InvalidTaskException(
+          Problem.BAD_FIELD, "run " + runId + " is " + old.status() + "; rerun a finished run");
+    }
+    if (old.plan() == null || old.plan().steps().stream().noneMatch(s -> s.id().equals(fromStep))) {
+      throw new InvalidTaskException(
+          Problem.BAD_FIELD, "run " + runId + " has no step '" + fromStep + "'");
+    }
+    Set<String> again = new HashSet<>(List.of(fromStep));
+    List<Plan.Step> steps = new ArrayList<>();
+    for (Plan.Step s : old.plan().steps()) {
+      if (s.dependsOn().stream().anyMatch(again::contains)) {
+        again.add(s.id());
+      }
+      if (s.id().equals(fromStep)) {
+        s =
+            new Plan.Step(
+                s.id(),
+                s.kind(),
+                s.description(),
+                s.tool(),
+                arguments != null ? arguments : s.arguments(),
+                prompt != null ? prompt : s.prompt(),
+                s.dependsOn(),
+                s.tools());
+      }
+      steps.add(s);
+    }
+    Map<String, StepResult> reuse = new HashMap<>();
+    for (PipelineRun.StepView v : old.steps()) {
+      if (!again.contains(v.id()) && v.result() != null && v.result().succeeded()) {
+        reuse.put(v.id(), v.result());
+      }
+    }
+    Pipeline p = known(old.pipeline());
+    Plan plan = new Plan(old.goal(), steps);
+    UUID id =
+        planning(
+            orchestrator,
+            p,
+            new PlanInput(
+                p.name(), old.goal(), context(orchestrator, runId), 0, null, plan, reuse, runId),
+            runId);
+    return run(orchestrator, id);
+  }
+
+  private static Map<String, String> context(Orchestrator orchestrator, UUID runId) {
+    Task first = orchestrator.get(runId).orElseThrow();
+    return Json.read(first.prompt(), PlanInput.class).context();
+  }
+
+  /**
+   * Waits until the run is COMPLETED, FAILED or CANCELLED.
+   *
+   * @throws TimeoutException when it is still live after the timeout
+   */
+  public PipelineRun await(Orchestrator orchestrator, UUID runId, Duration timeout)
+      throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      PipelineRun run = run(orchestrator, runId);
+      if (run.status().isTerminal()) {
+        return run;
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new TimeoutException("run " + runId + " is still " + run.status());
+      }
+      // wait for one live task of the latest round, then look again
+      UUID live =
+          tasks(orchestrator, runId).stream()
+              .filter(t -> !t.status().isTerminal())
+              .map(Task::id)
+              .findFirst()
+              .orElse(null);
+      if (live != null) {
+        try {
+          orchestrator
+              .await(live)
+              .get(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | java.util.concurrent.ExecutionException stillLive) {
+          // look again
+        }
+      } else {
+        Thread.sleep(10); // a completion whose spawned tasks the store has just written
+      }
+    }
+  }
+
+  /** The run's tasks, oldest first: its first planning task, and those labelled with the run. */
+  private static List<Task> tasks(Orchestrator orchestrator, UUID runId) {
+    List<Task> tasks = new ArrayList<>();
+    orchestrator.get(runId).ifPresent(tasks::add);
+    tasks.addAll(orchestrator.list(ofRun(runId)).items());
+    tasks.sort(Comparator.comparing(Task::id));
+    return tasks;
+  }
+
+  private static TaskQuery ofRun(UUID runId) {
+    return TaskQuery.builder()
+        .label(Stages.LABEL_RUN, runId.toString())
+        .limit(TaskQuery.MAX_LIMIT)
+        .build();
+  }
+
+  /** Pauses a run: no step of it starts until {@link #resume}; a running step finishes. */
+  public void pause(Orchestrator orchestrator, UUID runId) {
+    run(orchestrator, runId);
+    live(orchestrator, runId, orchestrator::pause);
+    orchestrator.pauseAll(ofRun(runId));
+  }
+
+  /** Applies the action to the run's first task while it is live (it may end meanwhile). */
+  private static void live(
+      Orchestrator orchestrator, UUID runId, java.util.function.Consumer<UUID> action) {
+    if (orchestrator.get(runId).filter(t -> !t.status().isTerminal()).isPresent()) {
+      try {
+        action.accept(runId);
+      } catch (dev.orchestrator.lifecycle.IllegalTransitionException ended) {
+        // it completed first: its steps are what the query covers
+      }
+    }
+  }
+
+  /** Resumes a paused run where it stood. */
+  public void resume(Orchestrator orchestrator, UUID runId) {
+    run(orchestrator, runId);
+    live(orchestrator, runId, orchestrator::resume);
+    orchestrator.resumeAll(ofRun(runId));
+  }
+
+  /** Cancels every live task of a run. */
+  public void cancel(Orchestrator orchestrator, UUID runId) {
+    run(orchestrator, runId);
+    live(orchestrator, runId, id -> orchestrator.cancel(id, "run cancelled"));
+    orchestrator.cancelAll(ofRun(runId), "run cancelled");
+  }
+
+  /**
+   * The run as its tasks show it now.
+   *
+   * @throws InvalidTaskException when no run has this id
+   */
+  public PipelineRun run(Orchestrator orchestrator, UUID runId) {
+    List<Task> tasks = tasks(orchestrator, runId);
+    Task first = tasks.stream().filter(t -> t.id().equals(runId)).findFirst().orElse(null);
+    if (first == null || !Stages.PLAN.equals(first.type())) {
+      throw new InvalidTaskException(Problem.UNKNOWN_PARENT, "no pipeline run " + runId);
+    }
+    PlanInput input = Json.read(first.prompt(), PlanInput.class);
+    Pipeline p = pipelines.get(input.pipeline());
+    int round = tasks.stream().mapToInt(Pipelines::round).max().orElse(0);
+    Task plan = stage(tasks, "plan", round);
+    Task verify = stage(tasks, "verify", round);
+    PlanArtifact planned =
+        plan != null && plan.status() == TaskStatus.COMPLETED
+            ? Json.read(plan.output(), PlanArtifact.class)
+            : null;
+    Map<String, Task> stepTasks = new HashMap<>();
+    for (Task t : tasks) {
+      if (Stages.STEP.equals(t.type()) && round(t) == round) {
+        stepTasks.put(t.labels().get(Stages.LABEL_STEP), t);
+      }
+    }
+    List<PipelineRun.StepView> steps = new ArrayList<>();
+    List<String> current = new ArrayList<>();
+    int completed = 0;
+    Task failedStep = null;
+    if (planned != null) {
+      for (Plan.Step s : planned.plan().steps()) {
+        Task t = stepTasks.get(s.id());
+        StepResult result =
+            t != null && t.status() == TaskStatus.COMPLETED
+                ? Json.read(t.output(), StepResult.class)
+                : null;
+        if (result != null) {
+          completed++;
+        }
+        if (t != null && t.status() == TaskStatus.RUNNING) {
+          current.add(s.id());
+        }
+        if (t != null && t.status() == TaskStatus.FAILED && failedStep == null) {
+          failedStep = t;
+        }
+        steps.add(
+            new PipelineRun.StepView(
+                s.id(),
+                s.kind(),
+                s.description(),
+                s.tool(),
+                t == null ? null : t.id(),
+                t == null ? null : t.status(),
+                t == null ? 0 : t.attempt(),
+                result));
+      }
+    }
+    Verification verification =
+        verify != null && verify.status() == TaskStatus.COMPLETED
+            ? Json.read(verify.output(), Verification.class)
+            : null;
+    PipelineRun.Status status;
+    String error = null;
+    if (plan == null) {
+      status = PipelineRun.Status.PLANNING; // a re-plan spawned, not yet visible
+    } else if (plan.status() == TaskStatus.FAILED || plan.status() == TaskStatus.CANCELLED) {
+      status =
+          plan.status() == TaskStatus.FAILED
+              ? PipelineRun.Status.FAILED
+              : PipelineRun.Status.CANCELLED;
+      error = "planning: " + message(plan);
+    } else if (planned == null) {
+      status = PipelineRun.Status.PLANNING;
+    } else if (verification != null) {
+      status = verification.passed() ? PipelineRun.Status.COMPLETED : PipelineRun.Status.PLANNING;
+    } else if (verify != null && verify.status() == TaskStatus.FAILED) {
+      status = PipelineRun.Status.FAILED;
+      error = message(verify);
+    } else if (failedStep != null) {
+      status = PipelineRun.Status.FAILED;
+      error = "step " + failedStep.labels().get(Stages.LABEL_STEP) + ": " + message(failedStep);
+    } else if (verify != null && verify.status() == TaskStatus.CANCELLED) {
+      status = PipelineRun.Status.CANCELLED;
+      error = message(verify);
+    } else if (steps.stream().anyMatch(s -> s.status() == TaskStatus.CANCELLED)) {
+      status = PipelineRun.Status.CANCELLED;
+      error = "a step was cancelled";
+    } else if (verify != null && verify.status() == TaskStatus.RUNNING) {
+      status = PipelineRun.Status.VERIFYING;
+    } else {
+      status = PipelineRun.Status.RUNNING;
+    }
+    if (status.isTerminal() && tasks.stream().anyMatch(t -> !t.status().isTerminal())) {
+      // a run ends when its last task does: the cancels that follow a failure, a step that does
+      // not depend on the failed one, are still on their way
+      status = PipelineRun.Status.RUNNING;
+    }
+    boolean paused = tasks.stream().anyMatch(t -> t.paused() && !t.status().isTerminal());
+    return new PipelineRun(
+        runId,
+        input.pipeline(),
+        input.goal(),
+        status,
+        paused,
+        round,
+        planned == null ? null : planned.plan(),
+        steps,
+        completed,
+        current,
+        verification,
+        status == PipelineRun.Status.COMPLETED ? verification.result() : null,
+        error,
+        planned == null || p == null ? null : estimate(p, planned.plan()),
+        trace(tasks),
+        input.rerunOf());
+  }
+
+  private static int round(Task t) {
+    String r = t.labels().get(Stages.LABEL_ROUND);
+    return r == null ? 0 : Integer.parseInt(r);
+  }
+
+  private static Task stage(List<Task> tasks, String stage, int round) {
+    return tasks.stream()
+        .filter(t -> stage.equals(t.labels().get(Stages.LABEL_STAGE)) && round(t) == round)
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static String message(Task t) {
+    return t.error() == null ? t.status().name() : t.error().message();
+  }
+
+  /** Every completed stage's trace entries, stage by stage in the order the tasks were made. */
+  private static List<Trace> trace(List<Task> tasks) {
+    List<Trace> trace = new ArrayList<>();
+    for (Task t : tasks) {
+      if (t.status() != TaskStatus.COMPLETED || t.output() == null) {
+        continue;
+      }
+      switch (t.labels().getOrDefault(Stages.LABEL_STAGE, "")) {
+        case "plan" -> trace.addAll(Json.read(t.output(), PlanArtifact.class).trace());
+        case "step" -> trace.addAll(Json.read(t.output(), StepResult.class).trace());
+        case "verify" -> trace.addAll(Json.read(t.output(), Verification.class).trace());
+        default -> {}
+      }
+    }
+    return trace;
+  }
+
+  /** The plan's critical path: each step's typical duration after its dependencies' longest. */
+  static Duration estimate(Pipeline p, Plan plan) {
+    Map<String, Duration> doneBy = new HashMap<>();
+    Duration longest = Duration.ZERO;
+    for (Plan.Step s : plan.steps()) {
+      Duration start =
+          s.dependsOn().stream()
+              .map(doneBy::get)
+              .max(Comparator.naturalOrder())
+              .orElse(Duration.ZERO);
+      Duration own =
+          switch (s.kind()) {
+            case TOOL -> p.tools().tool(s.tool()).map(Tool::typicalDuration).orElse(Duration.ZERO);
+            case LLM, SUMMARIZE -> p.llmStepEstimate();
+            case CHECKPOINT, WAIT -> Duration.ZERO;
+          };
+      Duration end = start.plus(own);
+      doneBy.put(s.id(), end);
+      longest = end.compareTo(longest) > 0 ? end : longest;
+    }
+    return longest;
+  }
+}
