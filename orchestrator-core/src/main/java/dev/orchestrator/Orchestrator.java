@@ -165,14 +165,14 @@ public final class Orchestrator implements AutoCloseable {
   /** The default handler: one LLM call with the task's prompt, model and options. */
   private static HandlerResult callLlm(dev.orchestrator.spi.TaskContext context) throws Exception {
     Task t = context.task();
-    LlmResponse r =
-        context.callLlm(
-            new LlmRequest(
-                t.model(),
-                t.options().systemPrompt(),
-                context.prompt(),
-                t.options().temperature(),
-                t.options().maxOutputTokens()));
+    LlmRequest request =
+        new LlmRequest(
+            t.model(),
+            t.options().systemPrompt(),
+            context.prompt(),
+            t.options().temperature(),
+            t.options().maxOutputTokens());
+    LlmResponse r = t.options().stream() ? context.streamLlm(request) : context.callLlm(request);
     return new HandlerResult(r.text(), r.model(), Usage.NONE);
   }
 

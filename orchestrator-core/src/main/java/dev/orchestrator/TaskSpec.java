@@ -147,17 +147,33 @@ public record TaskSpec(
     }
 
     public Builder systemPrompt(String value) {
-      options = new CallOptions(value, options.temperature(), options.maxOutputTokens());
+      options =
+          new CallOptions(
+              value, options.temperature(), options.maxOutputTokens(), options.stream());
       return this;
     }
 
     public Builder temperature(double value) {
-      options = new CallOptions(options.systemPrompt(), value, options.maxOutputTokens());
+      options =
+          new CallOptions(
+              options.systemPrompt(), value, options.maxOutputTokens(), options.stream());
       return this;
     }
 
     public Builder maxOutputTokens(int value) {
-      options = new CallOptions(options.systemPrompt(), options.temperature(), value);
+      options =
+          new CallOptions(options.systemPrompt(), options.temperature(), value, options.stream());
+      return this;
+    }
+
+    /**
+     * Streams the LLM call: the output written so far reaches the task's events as the model writes
+     * it (see {@link CallOptions#stream}).
+     */
+    public Builder stream(boolean value) {
+      options =
+          new CallOptions(
+              options.systemPrompt(), options.temperature(), options.maxOutputTokens(), value);
       return this;
     }
 

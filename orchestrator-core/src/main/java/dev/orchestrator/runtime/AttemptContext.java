@@ -128,6 +128,40 @@ final class AttemptContext implements TaskContext {
 
   @Override
   public LlmResponse callLlm(LlmRequest request) throws LlmException, InterruptedException {
+    return call(request, llm::call);
+  }
+
+  @Override
+  public LlmResponse streamLlm(LlmRequest request) throws LlmException, InterruptedException {
+    StringBuilder unsent = new StringBuilder();
+    long[] lastNote = {System.nanoTime()};
+    LlmResponse response =
+        call(
+            request,
+            r ->
+                llm.stream(
+                    r,
+                    piece -> {
+                      unsent.append(piece);
+                      if (System.nanoTime() - lastNote[0] >= STREAM_NOTE_INTERVAL.toNanos()) {
+                        transitioner.note(run.task(), "output: " + unsent);
+                        unsent.setLength(0);
+                        lastNote[0] = System.nanoTime();
+                      }
+                    }));
+    if (unsent.length() > 0) {
+      transitioner.note(run.task(), "output: " + unsent);
+    }
+    return response;
+  }
+
+  /** One LLM call, made one way or another. */
+  @FunctionalInterface
+  private interface Call {
+    LlmResponse make(LlmRequest request) throws LlmException, InterruptedException;
+  }
+
+  private LlmResponse call(LlmRequest request, Call how) throws LlmException, InterruptedException {
     String requested = request.model();
     long estimate =
         request.estimatedInputTokens()
@@ -141,7 +175,7 @@ final class AttemptContext implements TaskContext {
     }
     LlmResponse response;
     try {
-      response = llm.call(request);
+      response = how.make(request);
     } catch (LlmException e) {
       if (e.spent() != null) {
         account(e.spent(), requested);

@@ -9,6 +9,9 @@ import java.util.List;
 
 /** What a handler sees of the attempt it runs. */
 public interface TaskContext {
+  /** Longest time between two notes of a streamed call's output (see {@link #streamLlm}). */
+  java.time.Duration STREAM_NOTE_INTERVAL = java.time.Duration.ofMillis(100);
+
   /** The task, as claimed for this attempt. */
   Task task();
 
@@ -55,4 +58,12 @@ public interface TaskContext {
    * and the tokens counted in the attempt's usage.
    */
   LlmResponse callLlm(LlmRequest request) throws LlmException, InterruptedException;
+
+  /**
+   * Makes the call as {@link #callLlm} does, streaming: what the model writes reaches the task's
+   * events as notes {@code "output: <text written since the last note>"}, at most {@link
+   * #STREAM_NOTE_INTERVAL} apart, in order (the notes' texts joined are the output). A cancel
+   * interrupts the worker, which stops the stream. A client that cannot stream answers once.
+   */
+  LlmResponse streamLlm(LlmRequest request) throws LlmException, InterruptedException;
 }

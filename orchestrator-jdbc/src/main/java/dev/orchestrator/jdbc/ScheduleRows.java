@@ -167,14 +167,7 @@ final class ScheduleRows {
     put(node, "model", spec.model());
     CallOptions o = spec.options();
     if (!o.equals(CallOptions.DEFAULT)) {
-      ObjectNode options = node.putObject("options");
-      put(options, "systemPrompt", o.systemPrompt());
-      if (o.temperature() != null) {
-        options.put("temperature", o.temperature());
-      }
-      if (o.maxOutputTokens() != null) {
-        options.put("maxOutputTokens", o.maxOutputTokens());
-      }
+      node.set("options", TaskRows.optionsNode(o));
     }
     if (spec.priority() != 0) {
       node.put("priority", spec.priority());
@@ -223,13 +216,7 @@ final class ScheduleRows {
       throw new SQLException("a schedule's spec is not a JSON object: " + json);
     }
     JsonNode o = n.path("options");
-    CallOptions options =
-        o.isObject()
-            ? new CallOptions(
-                text(o, "systemPrompt"),
-                o.hasNonNull("temperature") ? o.get("temperature").asDouble() : null,
-                o.hasNonNull("maxOutputTokens") ? o.get("maxOutputTokens").asInt() : null)
-            : CallOptions.DEFAULT;
+    CallOptions options = o.isObject() ? TaskRows.options(o) : CallOptions.DEFAULT;
     JsonNode r = n.path("retryPolicy");
     RetryPolicy retry =
         r.isObject()

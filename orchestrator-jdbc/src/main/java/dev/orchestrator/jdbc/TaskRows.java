@@ -214,11 +214,32 @@ final class TaskRows {
   }
 
   private static String optionsJson(CallOptions o) {
+    return optionsNode(o).toString();
+  }
+
+  /** The options as JSON, with the fields that are set (a task's row, a schedule's spec). */
+  static ObjectNode optionsNode(CallOptions o) {
     ObjectNode node = JSON.createObjectNode();
     if (o.systemPrompt() != null) node.put("systemPrompt", o.systemPrompt());
     if (o.temperature() != null) node.put("temperature", o.temperature());
     if (o.maxOutputTokens() != null) node.put("maxOutputTokens", o.maxOutputTokens());
-    return node.toString();
+    if (o.stream()) node.put("stream", true);
+    return node;
+  }
+
+  /** The options {@link #optionsNode} wrote. */
+  static CallOptions options(JsonNode node) {
+    if (node == null || node.isEmpty()) {
+      return CallOptions.DEFAULT;
+    }
+    JsonNode system = node.get("systemPrompt");
+    JsonNode temperature = node.get("temperature");
+    JsonNode maxTokens = node.get("maxOutputTokens");
+    return new CallOptions(
+        system == null || system.isNull() ? null : system.asText(),
+        temperature == null || temperature.isNull() ? null : temperature.asDouble(),
+        maxTokens == null || maxTokens.isNull() ? null : maxTokens.asInt(),
+        node.path("stream").asBoolean(false));
   }
 
   private static String retryJson(RetryPolicy p) {
@@ -392,17 +413,7 @@ final class TaskRows {
   }
 
   private static CallOptions options(String json) throws SQLException {
-    JsonNode node = tree(json);
-    if (node == null || node.isEmpty()) {
-      return CallOptions.DEFAULT;
-    }
-    JsonNode system = node.get("systemPrompt");
-    JsonNode temperature = node.get("temperature");
-    JsonNode maxTokens = node.get("maxOutputTokens");
-    return new CallOptions(
-        system == null ? null : system.asText(),
-        temperature == null ? null : temperature.asDouble(),
-        maxTokens == null ? null : maxTokens.asInt());
+    return options(tree(json));
   }
 
   private static RetryPolicy retryPolicy(String json) throws SQLException {
