@@ -52,6 +52,16 @@ final class Inputs {
     }
   }
 
+  /** A request at the front door. */
+  record TriageInput(String request, Map<String, String> context) {
+    TriageInput {
+      context = context == null ? Map.of() : context;
+    }
+  }
+
+  /** The front door's decision and what it started. */
+  record TriageArtifact(String pipeline, String reason, UUID started, List<Trace> trace) {}
+
   /** The artifact of a planning round. */
   record PlanArtifact(int round, Plan plan, List<Trace> trace, UUID rerunOf) {}
 }

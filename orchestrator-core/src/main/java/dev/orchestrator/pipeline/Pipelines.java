@@ -40,11 +40,13 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Pipelines {
   private final Map<String, Pipeline> pipelines;
+  private final Triage triage;
   private final Stages stages;
 
-  private Pipelines(Map<String, Pipeline> pipelines) {
+  private Pipelines(Map<String, Pipeline> pipelines, Triage triage) {
     this.pipelines = Map.copyOf(pipelines);
-    this.stages = new Stages(pipelines);
+    this.triage = triage;
+    this.stages = new Stages(pipelines, triage);
   }
 
   /** These pipelines; two with one name are refused. */
@@ -55,7 +57,12 @@ public final class Pipelines {
         throw new IllegalArgumentException("two pipelines named " + p.name());
       }
     }
-    return new Pipelines(byName);
+    return new Pipelines(byName, null);
+  }
+
+  /** These pipelines with a front door that routes requests ({@link #ask}). */
+  public Pipelines withTriage(Triage triage) {
+    return new Pipelines(pipelines, java.util.Objects.requireNonNull(triage, "triage"));
   }
 
   /** The pipelines, by name. */
@@ -65,10 +72,72 @@ public final class Pipelines {
 
   /** Registers the handlers of the pipeline stages on a node's builder. */
   public Orchestrator.Builder install(Orchestrator.Builder builder) {
-    return builder
+    builder
         .handler(Stages.PLAN, stages::plan)
         .handler(Stages.STEP, stages::step)
         .handler(Stages.VERIFY, stages::verify);
+    return triage == null ? builder : builder.handler(Stages.TRIAGE, stages::triage);
+  }
+
+  /**
+   * The front door: the triage decides (as a task of its own, traced) whether the request needs one
+   * LLM call (started streaming: its output reaches its events as the model writes it) or a
+   * pipeline (started, and planned before this returns), and the answer says which, with the run's
+   * planned steps and estimated duration.
+   *
+   * @param timeout how long to wait for the decision and, for a pipeline, its plan
+   * @throws InvalidTaskException when no triage is configured, or the request is blank
+   * @throws TimeoutException when the decision or the plan took longer
+   * @throws java.util.concurrent.ExecutionException when the triage or the planning failed
+   */
+  public Answer ask(
+      Orchestrator orchestrator, String request, Map<String, String> context, Duration timeout)
+      throws InterruptedException, TimeoutException, java.util.concurrent.ExecutionException {
+    if (triage == null) {
+      throw new InvalidTaskException(Problem.BAD_FIELD, "no triage: use Pipelines.withTriage");
+    }
+    if (request == null || request.isBlank()) {
+      throw new InvalidTaskException(Problem.BAD_FIELD, "a request must not be blank");
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Task triaged =
+        orchestrator.submit(
+            TaskSpec.builder()
+                .type(Stages.TRIAGE)
+                .name("triage")
+                .label(Stages.LABEL_STAGE, "triage")
+                .prompt(Json.write(new Inputs.TriageInput(request, context)))
+                .build());
+    Task decided = finished(orchestrator, triaged.id(), deadline);
+    Inputs.TriageArtifact route = Json.read(decided.output(), Inputs.TriageArtifact.class);
+    if (route.pipeline() == null) {
+      Duration estimate =
+          pipelines.values().stream()
+              .map(Pipeline::llmStepEstimate)
+              .findFirst()
+              .orElse(Duration.ofSeconds(3));
+      return new Answer(route.started(), null, route.reason(), List.of(), estimate);
+    }
+    finished(orchestrator, route.started(), deadline);
+    PipelineRun run = run(orchestrator, route.started());
+    return new Answer(
+        run.id(),
+        run.pipeline(),
+        route.reason(),
+        run.plan() == null ? List.of() : run.plan().steps(),
+        run.estimate());
+  }
+
+  /** The task once terminal: COMPLETED, or an ExecutionException saying why not. */
+  private static Task finished(Orchestrator orchestrator, UUID id, long deadline)
+      throws InterruptedException, TimeoutException, java.util.concurrent.ExecutionException {
+    Task t =
+        orchestrator.await(id).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    if (t.status() != TaskStatus.COMPLETED) {
+      throw new java.util.concurrent.ExecutionException(
+          t.name() + " " + t.status() + ": " + message(t), null);
+    }
+    return t;
   }
 
   /**

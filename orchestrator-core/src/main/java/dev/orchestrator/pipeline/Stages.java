@@ -36,6 +36,7 @@ final class Stages {
   static final String PLAN = "pipeline.plan";
   static final String STEP = "pipeline.step";
   static final String VERIFY = "pipeline.verify";
+  static final String TRIAGE = "pipeline.triage";
 
   static final String LABEL_PIPELINE = "pipeline";
   static final String LABEL_RUN = "pipeline.run";
@@ -47,9 +48,51 @@ final class Stages {
   static final int MAX_TOOL_ROUNDS = 8;
 
   private final Map<String, Pipeline> pipelines;
+  private final Triage triage;
 
-  Stages(Map<String, Pipeline> pipelines) {
+  Stages(Map<String, Pipeline> pipelines, Triage triage) {
     this.pipelines = Map.copyOf(pipelines);
+    this.triage = triage;
+  }
+
+  // ---- the front door ----
+
+  /**
+   * Routes a request: to one LLM call (streamed), or to a pipeline's first planning task, spawned
+   * with the decision; the decision and what it started are the artifact.
+   */
+  HandlerResult triage(TaskContext ctx) throws Exception {
+    Inputs.TriageInput in = Json.read(ctx.task().prompt(), Inputs.TriageInput.class);
+    Stage stage = new Stage(ctx, null);
+    if (triage == null) {
+      throw new FatalTaskException("no triage is configured on this node");
+    }
+    Triage.Route route = triage.route(in.request(), in.context(), stage);
+    stage.decide(route.isSingle() ? "single call" : "pipeline " + route.pipeline(), route.reason());
+    Task started;
+    if (route.isSingle()) {
+      started =
+          ctx.spawn(
+              TaskSpec.prompt(in.request()).name("answer").label(LABEL_STAGE, "answer").stream(true)
+                  .build());
+    } else {
+      Pipeline p = pipeline(route.pipeline());
+      started =
+          ctx.spawn(
+              labelled(TaskSpec.builder().type(PLAN), p, null, "plan", 0)
+                  .name("plan")
+                  .prompt(
+                      Json.write(
+                          new PlanInput(
+                              p.name(), in.request(), in.context(), 0, null, null, null, null)))
+                  .timeout(p.planTimeout())
+                  .maxAttempts(p.stepMaxAttempts())
+                  .build());
+    }
+    return HandlerResult.of(
+        Json.write(
+            new Inputs.TriageArtifact(
+                route.pipeline(), route.reason(), started.id(), stage.trace())));
   }
 
   Pipeline pipeline(String name) {

@@ -117,6 +117,59 @@ class StreamingAndPipelinesOverHttpTest {
     assertEquals(TaskStatus.CANCELLED, orchestrator.get(t.id()).orElseThrow().status());
   }
 
+  @Test
+  void anLlmTriageSendsASimpleRequestToOneStreamedCallAndAComplexOneToAPipeline() throws Exception {
+    Tool echo = Tool.builder("echo").function(a -> "echoed").build();
+    Pipelines pipelines =
+        Pipelines.of(
+                Pipeline.builder("report")
+                    .planner(
+                        (r, s) -> new Plan(r.goal(), List.of(Plan.Step.tool("a", "echo", null))))
+                    .tools(ToolRegistry.of(echo))
+                    .build())
+            .withTriage(
+                dev.orchestrator.pipeline.Triage.llm(Map.of("report", "multi-step reports")));
+    orchestrator =
+        pipelines
+            .install(
+                on(
+                    r -> {
+                      String prompt = r.prompt();
+                      if (prompt.startsWith("Decide whether")) {
+                        String route = prompt.contains("report on") ? "report" : "single";
+                        return Reply.ok(
+                            "{\"route\": \"" + route + "\", \"reason\": \"judged\"}",
+                            "gpt-test",
+                            30,
+                            8);
+                      }
+                      return Reply.stream(List.of("Four", ", ", "of course."), "gpt-test", 5, 3)
+                          .eventsApart(Duration.ofMillis(150));
+                    }))
+            .build()
+            .start();
+    List<String> pieces = new CopyOnWriteArrayList<>();
+    orchestrator.addListener(
+        e -> {
+          if (e.reason().startsWith("output: ")) {
+            pieces.add(e.reason().substring("output: ".length()));
+          }
+        });
+    dev.orchestrator.pipeline.Answer simple = pipelines.ask(orchestrator, "2 + 2?", Map.of(), WAIT);
+    assertTrue(simple.isSingle(), simple.reason());
+    Task call = orchestrator.await(simple.id()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertEquals("Four, of course.", call.output());
+    Waits.until("the streamed pieces", WAIT, () -> String.join("", pieces).equals(call.output()));
+    assertTrue(pieces.size() > 1, pieces.toString());
+    dev.orchestrator.pipeline.Answer complex =
+        pipelines.ask(orchestrator, "A report on sales", Map.of(), WAIT);
+    assertEquals("report", complex.pipeline());
+    assertEquals("judged", complex.reason());
+    assertEquals(1, complex.steps().size());
+    assertEquals(
+        PipelineRun.Status.COMPLETED, pipelines.await(orchestrator, complex.id(), WAIT).status());
+  }
+
   private static boolean hasToolResult(Received r) {
     for (JsonNode m : r.body().path("messages")) {
       if (m.path("role").asText().equals("tool")) {

@@ -173,6 +173,36 @@ public abstract class PipelineContract {
   }
 
   @Test
+  void theFrontDoorSendsASimpleRequestToOneCallAndAComplexOneToAPipeline() throws Exception {
+    Pipelines pipelines =
+        Pipelines.of(update().build())
+            .withTriage(
+                dev.orchestrator.pipeline.Triage.rules(r -> r.contains("update"), "update"));
+    start(pipelines, MockLlmClient.builder().build());
+    dev.orchestrator.pipeline.Answer simple =
+        pipelines.ask(orchestrator, "What is 2 + 2?", Map.of(), WAIT);
+    assertTrue(simple.isSingle());
+    assertTrue(simple.steps().isEmpty());
+    dev.orchestrator.Task call =
+        orchestrator.await(simple.id()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertEquals(MockLlmClient.outputFor("What is 2 + 2?"), call.output());
+    assertTrue(call.options().stream(), "the single call streams");
+
+    dev.orchestrator.pipeline.Answer complex =
+        pipelines.ask(orchestrator, "Prepare an update on X", Map.of("project", "X"), WAIT);
+    assertEquals("update", complex.pipeline());
+    assertEquals(
+        List.of("tickets", "metrics", "draft", "update"),
+        complex.steps().stream().map(Plan.Step::id).toList());
+    assertEquals(Duration.ofSeconds(7), complex.estimate());
+    PipelineRun run = pipelines.await(orchestrator, complex.id(), WAIT);
+    assertEquals(PipelineRun.Status.COMPLETED, run.status(), run.error());
+    assertTrue(
+        orchestrator.lineage(run.id()).tasks().stream().anyMatch(t -> "triage".equals(t.name())),
+        "the triage is the run's first task");
+  }
+
+  @Test
   void aToolThatTimesOutIsRetriedByItsPolicyAndTheRunCompletes() throws Exception {
     AtomicInteger attempts = new AtomicInteger();
     Tool slow =
