@@ -1,7 +1,6 @@
 package dev.orchestrator.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -16,8 +15,6 @@ import dev.orchestrator.lifecycle.AttemptOutcome;
 import dev.orchestrator.llm.MockLlmClient;
 import dev.orchestrator.retry.RetryPolicy;
 import dev.orchestrator.testing.Waits;
-import java.io.File;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,23 +100,13 @@ class CrashRecoveryTest {
 
   /** Starts {@link WorkerProcess} in a new JVM on this test's classpath. */
   private static Process startWorker(String prefix, String nodeId) throws Exception {
-    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    File log = new File("target", "worker-" + nodeId + ".log");
-    Process p =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                WorkerProcess.class.getName(),
-                PostgresTestDatabase.url(),
-                prefix,
-                nodeId,
-                Integer.toString(TASKS),
-                Long.toString(LEASE.toMillis()))
-            .redirectErrorStream(true)
-            .redirectOutput(log)
-            .start();
-    assertFalse(p.waitFor(200, TimeUnit.MILLISECONDS), "the worker JVM died at once; see " + log);
-    return p;
+    return WorkerJvm.start(
+        WorkerProcess.class,
+        "worker-" + nodeId,
+        PostgresTestDatabase.url(),
+        prefix,
+        nodeId,
+        Integer.toString(TASKS),
+        Long.toString(LEASE.toMillis()));
   }
 }

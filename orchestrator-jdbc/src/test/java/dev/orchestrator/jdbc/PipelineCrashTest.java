@@ -1,7 +1,6 @@
 package dev.orchestrator.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -14,8 +13,6 @@ import dev.orchestrator.pipeline.PipelineRun;
 import dev.orchestrator.pipeline.Pipelines;
 import dev.orchestrator.retry.RetryPolicy;
 import dev.orchestrator.testing.Waits;
-import java.io.File;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -102,22 +99,12 @@ class PipelineCrashTest {
 
   /** Starts {@link PipelineWorkerProcess} in a new JVM on this test's classpath. */
   private static Process startWorker(String prefix, String nodeId) throws Exception {
-    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    File log = new File("target", "pipeline-worker-" + nodeId + ".log");
-    Process p =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                PipelineWorkerProcess.class.getName(),
-                PostgresTestDatabase.url(),
-                prefix,
-                nodeId,
-                Long.toString(LEASE.toMillis()))
-            .redirectErrorStream(true)
-            .redirectOutput(log)
-            .start();
-    assertFalse(p.waitFor(200, TimeUnit.MILLISECONDS), "the worker JVM died at once; see " + log);
-    return p;
+    return WorkerJvm.start(
+        PipelineWorkerProcess.class,
+        "pipeline-worker-" + nodeId,
+        PostgresTestDatabase.url(),
+        prefix,
+        nodeId,
+        Long.toString(LEASE.toMillis()));
   }
 }
