@@ -124,6 +124,11 @@ public abstract class PipelineContract {
             Plan.Step.llm("update", "Final: ${steps.draft.output}").after("draft")));
   }
 
+  /** A deterministic planner: these steps, whatever the request. */
+  private static dev.orchestrator.pipeline.Planner steps(Plan.Step... steps) {
+    return (r, s) -> new Plan(r.goal(), List.of(steps));
+  }
+
   private Pipeline.Builder update() {
     return Pipeline.builder("update")
         .planner((request, stage) -> updatePlan(request.goal()))
@@ -223,9 +228,7 @@ public abstract class PipelineContract {
     Pipelines pipelines =
         Pipelines.of(
             Pipeline.builder("slow")
-                .planner(
-                    (r, s) ->
-                        new Plan(r.goal(), List.of(Plan.Step.tool("call", "slow", args("{}")))))
+                .planner(steps(Plan.Step.tool("call", "slow", args("{}"))))
                 .tools(ToolRegistry.of(slow))
                 .build());
     start(pipelines, MockLlmClient.builder().build());
@@ -305,13 +308,10 @@ public abstract class PipelineContract {
         Pipelines.of(
             update()
                 .planner(
-                    (r, s) ->
-                        new Plan(
-                            r.goal(),
-                            List.of(
-                                Plan.Step.tool("fetch", "broken", args("{}")),
-                                Plan.Step.tool("tickets", "tickets", args("{\"project\":\"X\"}"))
-                                    .after("fetch"))))
+                    steps(
+                        Plan.Step.tool("fetch", "broken", args("{}")),
+                        Plan.Step.tool("tickets", "tickets", args("{\"project\":\"X\"}"))
+                            .after("fetch")))
                 .tools(ToolRegistry.of(broken, counted("tickets")))
                 .build());
     start(pipelines, MockLlmClient.builder().build());
@@ -330,12 +330,9 @@ public abstract class PipelineContract {
         Pipelines.of(
             update()
                 .planner(
-                    (r, s) ->
-                        new Plan(
-                            r.goal(),
-                            List.of(
-                                Plan.Step.tool("a", "no_such_tool", args("{}")),
-                                Plan.Step.llm("b", "${steps.a.output}"))))
+                    steps(
+                        Plan.Step.tool("a", "no_such_tool", args("{}")),
+                        Plan.Step.llm("b", "${steps.a.output}")))
                 .build());
     start(pipelines, MockLlmClient.builder().build());
     PipelineRun run =
@@ -392,13 +389,10 @@ public abstract class PipelineContract {
         Pipelines.of(
             update()
                 .planner(
-                    (r, s) ->
-                        new Plan(
-                            r.goal(),
-                            List.of(
-                                Plan.Step.tool("gate", "gate", args("{}")),
-                                Plan.Step.tool("tickets", "tickets", args("{\"project\":\"X\"}"))
-                                    .after("gate"))))
+                    steps(
+                        Plan.Step.tool("gate", "gate", args("{}")),
+                        Plan.Step.tool("tickets", "tickets", args("{\"project\":\"X\"}"))
+                            .after("gate")))
                 .tools(ToolRegistry.of(gate, counted("tickets")))
                 .build());
     start(pipelines, MockLlmClient.builder().build());
@@ -427,15 +421,11 @@ public abstract class PipelineContract {
         Pipelines.of(
             update()
                 .planner(
-                    (r, s) ->
-                        new Plan(
-                            r.goal(),
-                            List.of(
-                                Plan.Step.tool("one", "big", args("{}")),
-                                Plan.Step.tool("two", "big", args("{}")),
-                                Plan.Step.llm(
-                                        "write", "Use ${steps.one.output} and ${steps.two.output}")
-                                    .after("one", "two"))))
+                    steps(
+                        Plan.Step.tool("one", "big", args("{}")),
+                        Plan.Step.tool("two", "big", args("{}")),
+                        Plan.Step.llm("write", "Use ${steps.one.output} and ${steps.two.output}")
+                            .after("one", "two")))
                 .tools(ToolRegistry.of(big))
                 .contextTokenLimit(500)
                 .build());
