@@ -401,9 +401,12 @@ public abstract class PipelineContract {
     pipelines.pause(orchestrator, run.id());
     release.countDown();
     Waits.until(
-        "the running step finishes",
+        "the running step finishes and the next is released",
         WAIT,
-        () -> pipelines.run(orchestrator, run.id()).completedSteps() == 1);
+        () -> {
+          PipelineRun now = pipelines.run(orchestrator, run.id());
+          return now.completedSteps() == 1 && now.steps().get(1).status() == TaskStatus.QUEUED;
+        });
     PipelineRun held = pipelines.run(orchestrator, run.id());
     assertTrue(held.paused());
     assertEquals(TaskStatus.QUEUED, held.steps().get(1).status(), "released, but held");
