@@ -13,7 +13,10 @@ public class InvalidTaskException extends OrchestratorException {
     EMPTY_PROMPT,
     /** The prompt, or the prompt a template rendered, is longer than the configured maximum. */
     PROMPT_TOO_LONG,
-    /** A text field (name, model, type, key, label) is blank where required, or too long. */
+    /**
+     * A text field (name, model, type, key, label, signal name or payload) is blank where required,
+     * or too long.
+     */
     BAD_FIELD,
     /** maxAttempts outside the allowed range. */
     MAX_ATTEMPTS_OUT_OF_RANGE,
@@ -28,6 +31,8 @@ public class InvalidTaskException extends OrchestratorException {
     RUN_AT_OUT_OF_RANGE,
     /** A parent id that names no task (of this owner). */
     UNKNOWN_PARENT,
+    /** A run id that names no run (the root task of a chain) of this owner. */
+    UNKNOWN_RUN,
     /** chain() from a parent that has not COMPLETED. */
     PARENT_NOT_COMPLETED,
     /** A template name that was never registered. */

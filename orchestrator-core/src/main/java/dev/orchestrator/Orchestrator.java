@@ -482,9 +482,78 @@ public final class Orchestrator implements AutoCloseable {
             .updatedAt(now)
             .finishedAt(null)
             .error(null)
+            .awaiting(null)
             .build();
     return transitioner.apply(
         new TaskUpdate(t, next, null, "retry with " + attempts + " more attempt(s)"));
+  }
+
+  // ---- signals ----
+
+  /**
+   * Sends a signal to a run (a task and the tasks chained, continued or spawned from it: its id is
+   * their {@link Task#rootId}), durably, and wakes at once every task of the run that waits for a
+   * signal of this name ({@link HandlerResult#awaitSignal}): a SCHEDULED task whose {@link
+   * Task#awaiting} is the name moves to QUEUED by a compare-and-set, with its event, as any other
+   * change. The first signal of a name for a run wins; its payload is what {@link
+   * dev.orchestrator.spi.TaskContext#signal} reads. A signal that comes before its wait is kept:
+   * the step finds it when it looks, and a wait for it that is being written as the signal comes is
+   * woken by the node that writes it. Sending a name again stores nothing new but wakes any task of
+   * the run still waiting for it, so a caller that failed midway may simply call again.
+   *
+   * @param runId the id of the run's root task
+   * @param name the signal's name: not blank, at most 200 characters
+   * @param payload its content (null is the empty string): at most as long as a prompt may be
+   * @return true when this call stored the signal, false when the run had one of that name already
+   * @throws InvalidTaskException before anything is written: UNKNOWN_RUN when no task of the run
+   *     exists or {@code runId} is not a root's id, BAD_FIELD for a bad name or payload (blank, too
+   *     long, U+0000 or an unpaired surrogate)
+   */
+  public boolean signal(UUID runId, String name, String payload) {
+    return signal(runId, name, payload, null);
+  }
+
+  boolean signal(UUID runId, String name, String payload, String owner) {
+    factory.checkSignal(name, payload);
+    checkRun(runId, owner);
+    boolean stored = store.saveSignal(runId, name, payload == null ? "" : payload, clock.now());
+    TaskQuery waiting =
+        TaskQuery.builder()
+            .root(runId)
+            .owner(owner)
+            .status(TaskStatus.SCHEDULED)
+            .limit(Math.min(batchSize, TaskQuery.MAX_LIMIT))
+            .build();
+    forEachPage(
+        waiting,
+        page -> {
+          for (Task t : page) {
+            if (name.equals(t.awaiting())) {
+              transitioner.wake(t, name);
+            }
+          }
+        });
+    return stored;
+  }
+
+  /** Refuses a run id that names no run the owner (null: any) sees. */
+  private void checkRun(UUID runId, String owner) {
+    if (runId == null) {
+      throw new InvalidTaskException(Problem.UNKNOWN_RUN, "a signal needs a run id");
+    }
+    Optional<Task> root = get(runId, owner);
+    if (root.isPresent() && !root.get().rootId().equals(runId)) {
+      throw new InvalidTaskException(
+          Problem.UNKNOWN_RUN,
+          "task " + runId + " is not the root of a run; its run is " + root.get().rootId());
+    }
+    if (root.isEmpty() // its root may have been purged while the run goes on
+        && store
+            .query(TaskQuery.builder().root(runId).owner(owner).limit(1).build())
+            .items()
+            .isEmpty()) {
+      throw new InvalidTaskException(Problem.UNKNOWN_RUN, "no run " + runId);
+    }
   }
 
   // ---- pause ----
@@ -569,13 +638,18 @@ public final class Orchestrator implements AutoCloseable {
             .status(TaskStatus.QUEUED)
             .limit(Math.min(batchSize, TaskQuery.MAX_LIMIT))
             .build();
+    forEachPage(queued, transitioner::offer);
+    return resumed;
+  }
+
+  /** Hands every page of the query's tasks, in keyset order, to {@code each}. */
+  private void forEachPage(TaskQuery query, java.util.function.Consumer<List<Task>> each) {
     UUID cursor = null;
     do {
-      Page<Task> page = store.query(queued.after(cursor));
-      transitioner.offer(page.items());
+      Page<Task> page = store.query(query.after(cursor));
+      each.accept(page.items());
       cursor = page.nextCursor();
     } while (cursor != null);
-    return resumed;
   }
 
   /** The task types paused now, cluster-wide. */

@@ -89,6 +89,14 @@ public final class OwnerScope {
     return orchestrator.retry(id, attempts, owner);
   }
 
+  /**
+   * Sends a signal to one of this owner's runs and wakes its tasks waiting for it; see {@link
+   * Orchestrator#signal}. Another owner's run is refused as unknown (UNKNOWN_RUN).
+   */
+  public boolean signal(UUID runId, String name, String payload) {
+    return orchestrator.signal(runId, name, payload, owner);
+  }
+
   /** Pauses one of this owner's tasks; see {@link Orchestrator#pause}. */
   public Task pause(UUID id) {
     return orchestrator.setPaused(id, true, owner);

@@ -38,6 +38,13 @@ import java.util.UUID;
  *     backlog take turns with each other and with owners that have none (see {@link
  *     dev.orchestrator.spi.TaskStore#insert}). A new runAt is a new turn: setting {@link
  *     Builder#runAt} resets it
+ * @param awaiting the name of the signal its attempt waits for, or null when it waits for none. A
+ *     handler's {@link dev.orchestrator.spi.HandlerResult#awaitSignal wait} sets it as the task
+ *     moves RUNNING to SCHEDULED until its deadline; it stays through the promotion (by the signal,
+ *     or the deadline) and the claim, so the next attempt sees what it waited for (a handler that
+ *     finds it set and {@link dev.orchestrator.spi.TaskContext#signal no signal} timed out); the
+ *     end of that attempt clears it (completion, failure, retry, cancel), unless the attempt waits
+ *     again
  * @param timeout longest time one attempt may run
  * @param retryPolicy backoff between attempts, or null for the orchestrator's default
  * @param createdAt when it was submitted
@@ -73,6 +80,7 @@ public record Task(
     int maxAttempts,
     Instant runAt,
     Instant turn,
+    String awaiting,
     Duration timeout,
     RetryPolicy retryPolicy,
     Instant createdAt,
@@ -144,6 +152,7 @@ public record Task(
     private int maxAttempts;
     private Instant runAt;
     private Instant turn;
+    private String awaiting;
     private Duration timeout;
     private RetryPolicy retryPolicy;
     private Instant createdAt;
@@ -181,6 +190,7 @@ public record Task(
       maxAttempts = t.maxAttempts;
       runAt = t.runAt;
       turn = t.turn;
+      awaiting = t.awaiting;
       timeout = t.timeout;
       retryPolicy = t.retryPolicy;
       createdAt = t.createdAt;
@@ -277,6 +287,12 @@ public record Task(
     /** Sets the turn; call after {@link #runAt}, which resets it. */
     public Builder turn(Instant v) {
       turn = v;
+      return this;
+    }
+
+    /** The signal the task waits for, or null; see {@link Task#awaiting}. */
+    public Builder awaiting(String v) {
+      awaiting = v;
       return this;
     }
 
@@ -390,6 +406,7 @@ public record Task(
           maxAttempts,
           runAt,
           turn,
+          awaiting,
           timeout,
           retryPolicy,
           createdAt,

@@ -43,7 +43,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * checked exactly as a database checks them (status and version compare-and-set), so it gives one
  * JVM the same guarantees PostgreSQL gives a cluster. Reads of single tasks take no lock. Recurring
  * schedules live in a map of their own, each changed by a compare-and-set on its entry, never under
- * the tasks' lock.
+ * the tasks' lock. Signals are written under it (so a purge removes a run's signals with its last
+ * task) and read without it.
  */
 public final class InMemoryTaskStore implements TaskStore {
   private static final Comparator<Task> CLAIM_ORDER =
@@ -125,6 +126,12 @@ public final class InMemoryTaskStore implements TaskStore {
 
   private final Map<String, dev.orchestrator.NodeInfo> nodes = new ConcurrentHashMap<>();
 
+  /** Signals by run, then name; written under the lock, read without it. */
+  private final Map<UUID, Map<String, String>> signals = new ConcurrentHashMap<>();
+
+  /** How many tasks each run (root id) has, for its signals to go with the last of them. */
+  private final Map<UUID, Integer> tasksOfRun = new HashMap<>();
+
   /** Recurring schedules by name; each write is a compare-and-set on its entry alone. */
   private final Map<String, Schedule> schedules = new ConcurrentHashMap<>();
 
@@ -183,6 +190,7 @@ public final class InMemoryTaskStore implements TaskStore {
       Task t = placed(newTasks.get(i));
       result.set(i, t);
       tasks.put(t.id(), t);
+      tasksOfRun.merge(t.rootId(), 1, Integer::sum);
       index(null, t);
       String key = keyOf(t);
       if (key != null) {
@@ -636,6 +644,23 @@ public final class InMemoryTaskStore implements TaskStore {
   }
 
   @Override
+  public boolean saveSignal(UUID runId, String name, String payload, Instant at) {
+    java.util.Objects.requireNonNull(payload, "payload");
+    synchronized (lock) {
+      return signals
+              .computeIfAbsent(runId, r -> new ConcurrentHashMap<>())
+              .putIfAbsent(name, payload)
+          == null;
+    }
+  }
+
+  @Override
+  public Optional<String> signal(UUID runId, String name) {
+    Map<String, String> ofRun = signals.get(runId);
+    return ofRun == null ? Optional.empty() : Optional.ofNullable(ofRun.get(name));
+  }
+
+  @Override
   public void recordNode(String nodeId, Instant startedAt, Instant now, int running) {
     nodes.put(nodeId, new dev.orchestrator.NodeInfo(nodeId, startedAt, now, running));
   }
@@ -775,6 +800,10 @@ public final class InMemoryTaskStore implements TaskStore {
             for (int i = 0; i < trail.events.size(); i++) {
               feed.set((int) (trail.positions[i] - feedBase - 1), null);
             }
+          }
+          if (tasksOfRun.merge(t.rootId(), -1, Integer::sum) == 0) {
+            tasksOfRun.remove(t.rootId());
+            signals.remove(t.rootId()); // the run's last task: its signals go with it
           }
           childrenOf.remove(t.id());
           for (UUID parent : t.parentIds()) {

@@ -15,6 +15,7 @@ import dev.orchestrator.spi.TaskContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /** The {@link TaskContext} of one attempt: counts the tokens its LLM calls spend. */
 final class AttemptContext implements TaskContext {
@@ -98,6 +99,13 @@ final class AttemptContext implements TaskContext {
   /** The tasks spawned so far, to be written with the attempt's completion. */
   synchronized List<Task> spawned() {
     return List.copyOf(spawned);
+  }
+
+  @Override
+  public Optional<String> signal(String name) {
+    return transitioner
+        .store()
+        .signal(run.task().rootId(), java.util.Objects.requireNonNull(name, "signal name"));
   }
 
   @Override

@@ -6,6 +6,7 @@ import dev.orchestrator.Task;
 import dev.orchestrator.TaskSpec;
 import dev.orchestrator.TaskStatus;
 import dev.orchestrator.Texts;
+import dev.orchestrator.spi.HandlerResult;
 import dev.orchestrator.template.PromptTemplate;
 import java.time.Duration;
 import java.time.Instant;
@@ -163,22 +164,28 @@ public final class TaskFactory {
         throw new InvalidTaskException(
             Problem.RUN_AT_OUT_OF_RANGE, "delay must not be negative: " + spec.delay());
       }
-      if (spec.delay().compareTo(Duration.between(now, MAX_RUN_AT)) > 0) {
-        throw new InvalidTaskException(
-            Problem.RUN_AT_OUT_OF_RANGE,
-            "delay " + spec.delay() + " reaches past the latest start time " + MAX_RUN_AT);
-      }
-      runAt = now.plus(spec.delay());
+      runAt = after(now, spec.delay(), "delay " + spec.delay());
     }
-    if (runAt == null) {
-      return now;
+    return runAt == null ? now : inRange(runAt, "runAt");
+  }
+
+  /** Now plus a wait, refused when that lies past the latest time every store keeps. */
+  private static Instant after(Instant now, Duration wait, String what) {
+    if (wait.compareTo(Duration.between(now, MAX_RUN_AT)) > 0) {
+      throw new InvalidTaskException(
+          Problem.RUN_AT_OUT_OF_RANGE, what + " reaches past the latest start time " + MAX_RUN_AT);
     }
-    if (runAt.isBefore(MIN_RUN_AT) || runAt.isAfter(MAX_RUN_AT)) {
+    return now.plus(wait);
+  }
+
+  /** The time, refused unless every store can keep it. */
+  private static Instant inRange(Instant at, String what) {
+    if (at.isBefore(MIN_RUN_AT) || at.isAfter(MAX_RUN_AT)) {
       throw new InvalidTaskException(
           Problem.RUN_AT_OUT_OF_RANGE,
-          "runAt must be from " + MIN_RUN_AT + " to " + MAX_RUN_AT + ": " + runAt);
+          what + " must be from " + MIN_RUN_AT + " to " + MAX_RUN_AT + ": " + at);
     }
-    return runAt;
+    return at;
   }
 
   private String prompt(TaskSpec spec, List<Task> parents, boolean chained, String type) {
@@ -316,6 +323,38 @@ public final class TaskFactory {
       throw new InvalidTaskException(
           Problem.BAD_FIELD, field + " contains U+0000 or an unpaired surrogate");
     }
+  }
+
+  /**
+   * Refuses a signal's name and payload where a store would not keep them: a name as any short
+   * field (not blank, at most {@link Limits#MAX_NAME_LENGTH} characters), a payload no longer than
+   * a prompt may be ({@link Limits#maxPromptLength()}); neither with U+0000 or an unpaired
+   * surrogate.
+   */
+  public void checkSignal(String name, String payload) {
+    text("signal name", name, true);
+    if (payload != null) {
+      requireStorable("signal payload", payload);
+      if (payload.length() > limits.maxPromptLength()) {
+        throw new InvalidTaskException(
+            Problem.BAD_FIELD,
+            "signal payload is longer than " + limits.maxPromptLength() + " characters");
+      }
+    }
+  }
+
+  /**
+   * When a handler's wait ends: its time, or now plus its timeout; its signal's name checked as
+   * {@link #checkSignal} checks it.
+   *
+   * @throws InvalidTaskException when the name is bad or the time outside the years 1 to 9999
+   */
+  public Instant wakeAt(HandlerResult.Wait wait, Instant now) {
+    if (wait.signal() == null) {
+      return inRange(wait.until(), "the end of a sleep");
+    }
+    text("signal name", wait.signal(), true);
+    return inRange(after(now, wait.timeout(), "a wait of " + wait.timeout()), "a wait's deadline");
   }
 
   /** Refuses a batch that is empty or larger than the limit. */

@@ -106,6 +106,7 @@ final class TaskRunner {
     Task task = run.task();
     long started = System.nanoTime();
     HandlerResult result = null;
+    Instant wakeAt = null;
     Throwable failure = null;
     AtomicReference<AttemptContext> context = new AtomicReference<>();
     // the task type's start rate, before the timeout's clock starts: a task waiting for its turn
@@ -146,6 +147,9 @@ final class TaskRunner {
         if (result == null) {
           throw new dev.orchestrator.retry.FatalTaskException("handler returned null");
         }
+        if (result.waits()) {
+          wakeAt = factory.wakeAt(result.waiting(), transitioner.clock().now());
+        }
       } catch (Throwable t) {
         failure = t;
         if (t instanceof Error && !(t instanceof StackOverflowError)) {
@@ -180,6 +184,8 @@ final class TaskRunner {
     } else if (stopped == StopReason.CANCELLED || stopped == StopReason.LEASE_LOST) {
       keepLateResult(task, result, model, usage, end, AttemptOutcome.CANCELLED);
       return DONE;
+    } else if (result != null && result.waits()) {
+      return await(task, result.waiting(), wakeAt, usage, end, ran.spawned().size());
     } else if (result != null) {
       return complete(task, result, model, usage, end, runTime, ran.spawned());
     } else if (stopped == StopReason.SHUTDOWN) {
@@ -247,6 +253,7 @@ final class TaskRunner {
             .status(TaskStatus.COMPLETED)
             .output(result.output())
             .error(null)
+            .awaiting(null)
             .usage(task.usage().plus(usage))
             .updatedAt(end)
             .finishedAt(end)
@@ -269,18 +276,50 @@ final class TaskRunner {
                         timer));
   }
 
+  /**
+   * Ends an attempt whose handler waits: the task goes back to SCHEDULED, due when the wait ends,
+   * with the signal it waits for (if any) in {@code awaiting}; as with a release on shutdown, the
+   * attempt does not count and leaves no record. Once the change is written, the transitioner wakes
+   * the task at once if its signal came meanwhile ({@link Transitioner#carryOut}).
+   */
+  private CompletableFuture<?> await(
+      Task task, HandlerResult.Wait wait, Instant wakeAt, Usage usage, Instant end, int spawned) {
+    if (spawned > 0) {
+      log.warn(
+          "attempt {} of {} spawned {} task(s) and then waited: a wait writes none of them",
+          task.attempt(),
+          task.id(),
+          spawned);
+    }
+    Task next =
+        uncounted(task, TaskStatus.SCHEDULED, wakeAt, end)
+            .awaiting(wait.signal())
+            .usage(task.usage().plus(usage))
+            .build();
+    String reason =
+        wait.signal() == null
+            ? "sleeping until " + wakeAt
+            : "waiting for signal " + wait.signal() + " until " + wakeAt;
+    return end(new TaskUpdate(task, next, null, reason));
+  }
+
   /** Gives a task back to the queue on shutdown; the attempt does not count. */
   private void release(Task task, Instant end) {
-    Task next =
-        task.toBuilder()
-            .status(TaskStatus.QUEUED)
-            .attempt(task.attempt() - 1)
-            .runAt(end)
-            .turn(task.turn())
-            .updatedAt(end)
-            .noLease()
-            .build();
+    Task next = uncounted(task, TaskStatus.QUEUED, end, end).turn(task.turn()).build();
     end(new TaskUpdate(task, next, null, "released by shutdown of " + task.leaseOwner())).join();
+  }
+
+  /**
+   * The next value of a task whose attempt ends without counting (a wait, a release): its attempt
+   * given back, out of RUNNING, due at {@code runAt}.
+   */
+  private static Task.Builder uncounted(Task task, TaskStatus status, Instant runAt, Instant end) {
+    return task.toBuilder()
+        .status(status)
+        .attempt(task.attempt() - 1)
+        .runAt(runAt)
+        .updatedAt(end)
+        .noLease();
   }
 
   /**

@@ -104,6 +104,9 @@ public final class Transitioner {
    * PENDING ones are checked for release, and the PENDING children of tasks that ended are released
    * or cancelled (in one store read).
    *
+   * <p>An attempt that ended in a wait for a signal is woken at once when the signal is already
+   * stored: its sender may have looked for waiting tasks before the wait was written.
+   *
    * <p>An attempt's ending that lost its compare-and-set may find its task QUEUED with no hint in
    * the queue: a claim that a database crash lost (claims commit without waiting for the flush), or
    * a reaper that moved it on. Those tasks are offered again (one store read, only when an ending
@@ -111,6 +114,7 @@ public final class Transitioner {
    */
   public void carryOut(List<TaskUpdate> updates, List<Optional<Task>> results) {
     List<Task> queued = new ArrayList<>();
+    List<Task> waits = new ArrayList<>();
     List<UUID> ended = new ArrayList<>();
     List<UUID> lostEndings = new ArrayList<>();
     Map<String, Integer> freedKeys = new HashMap<>();
@@ -133,7 +137,12 @@ public final class Transitioner {
       updates.get(i).spawned().forEach(child -> publish(TaskEvent.created(child)));
       switch (task.status()) {
         case QUEUED -> queued.add(task);
-        case SCHEDULED -> scheduledHook.accept(task.runAt());
+        case SCHEDULED -> {
+          scheduledHook.accept(task.runAt());
+          if (task.awaiting() != null && updates.get(i).expected().status() == TaskStatus.RUNNING) {
+            waits.add(task);
+          }
+        }
         case PENDING -> releaseIfReady(task);
         case COMPLETED, FAILED, CANCELLED -> ended.add(task.id());
         default -> {}
@@ -147,6 +156,13 @@ public final class Transitioner {
     if (!lostEndings.isEmpty()) {
       offer(
           store.getAll(lostEndings).stream().filter(t -> t.status() == TaskStatus.QUEUED).toList());
+    }
+    // a signal sent while the wait was being written found no SCHEDULED task to wake: now the
+    // wait is written, this read sees any such signal (and a later one wakes the task itself)
+    for (Task waiting : waits) {
+      if (store.signal(waiting.rootId(), waiting.awaiting()).isPresent()) {
+        wake(waiting, waiting.awaiting());
+      }
     }
   }
 
@@ -251,6 +267,7 @@ public final class Transitioner {
         current.toBuilder()
             .status(TaskStatus.CANCELLED)
             .error(new TaskError(ErrorKind.CANCELLED, reason))
+            .awaiting(null)
             .updatedAt(now)
             .finishedAt(now)
             .noLease()
@@ -260,6 +277,32 @@ public final class Transitioner {
             ? Attempt.ended(current, now, AttemptOutcome.CANCELLED, next.error(), null, null, null)
             : null;
     return apply(new TaskUpdate(current, next, attempt, reason));
+  }
+
+  /**
+   * Wakes a SCHEDULED task that waits for this signal: a compare-and-set to QUEUED due now (its
+   * {@link Task#awaiting} kept for the next attempt), with its event and consequences, tried again
+   * while other writers change the task (a pause) and given up once it no longer waits for the
+   * signal (the deadline promoted it, a cancel). Safe to call from any number of nodes at once.
+   *
+   * @return the woken task, or empty when this call did not wake it
+   */
+  public Optional<Task> wake(Task waiting, String signal) {
+    Task current = waiting;
+    while (current.status() == TaskStatus.SCHEDULED && signal.equals(current.awaiting())) {
+      Instant now = clock.now();
+      Task next = current.toBuilder().status(TaskStatus.QUEUED).runAt(now).updatedAt(now).build();
+      Optional<Task> woken = apply(new TaskUpdate(current, next, null, "signal " + signal));
+      if (woken.isPresent()) {
+        return woken;
+      }
+      Optional<Task> reread = store.get(current.id());
+      if (reread.isEmpty()) {
+        break;
+      }
+      current = reread.get();
+    }
+    return Optional.empty();
   }
 
   /**
@@ -310,6 +353,7 @@ public final class Transitioner {
     Task.Builder next =
         running.toBuilder()
             .error(error)
+            .awaiting(null)
             .usage(running.usage().plus(record.usage()))
             .updatedAt(now)
             .noLease();

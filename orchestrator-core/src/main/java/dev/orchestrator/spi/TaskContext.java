@@ -6,6 +6,7 @@ import dev.orchestrator.llm.LlmException;
 import dev.orchestrator.llm.LlmRequest;
 import dev.orchestrator.llm.LlmResponse;
 import java.util.List;
+import java.util.Optional;
 
 /** What a handler sees of the attempt it runs. */
 public interface TaskContext {
@@ -42,16 +43,26 @@ public interface TaskContext {
   /**
    * Spawns a child task, written if and only if this attempt completes: in the same transaction as
    * the completion, so a cancel, a timeout or a lost lease that beats the completion leaves no
-   * child behind, and a completion that wins leaves all of them. The child waits (PENDING) for this
-   * task and for its own {@code dependsOn}, which may name tasks spawned before it in this attempt
-   * (a plan's steps as a DAG); a {@code delay} or {@code runAt} makes it a continuation after a
-   * wait. It belongs to this task's owner and chain (its root), this task its first parent.
+   * child behind, and a completion that wins leaves all of them (an attempt that ends in a {@link
+   * HandlerResult#waits() wait} leaves none: spawn in the attempt that completes). The child waits
+   * (PENDING) for this task and for its own {@code dependsOn}, which may name tasks spawned before
+   * it in this attempt (a plan's steps as a DAG); a {@code delay} or {@code runAt} makes it a
+   * continuation after a wait. It belongs to this task's owner and chain (its root), this task its
+   * first parent.
    *
    * @return the child as it will be written (its id, for later children's {@code dependsOn})
    * @throws dev.orchestrator.InvalidTaskException when the spec is invalid, as a submit would; the
    *     attempt fails unless the handler catches it
    */
   Task spawn(TaskSpec spec);
+
+  /**
+   * The payload of the signal of this name sent to the task's run ({@code task().rootId()}), read
+   * from the store: a step woken from {@link HandlerResult#awaitSignal} reads what it waited for
+   * here (empty when the wait timed out). Any task of the run may read any of its signals, at any
+   * time.
+   */
+  Optional<String> signal(String name);
 
   /**
    * Calls the configured LLM under the model's rate limit, with the wait noted in the task's events

@@ -197,6 +197,10 @@ public interface TaskStore extends AutoCloseable {
   /**
    * Deletes COMPLETED, FAILED and CANCELLED tasks whose status last changed before {@code cutoff},
    * with their attempt records, events and edges, at most {@code batchSize} tasks per transaction.
+   * A run's {@linkplain #saveSignal signals} go with the last of its tasks: a transaction that
+   * deletes tasks of a run and leaves none of them deletes its signals too (a run whose last tasks
+   * two purges delete at once, each seeing the other's still there, keeps them), so a run that
+   * lives on after its root was purged keeps its signals.
    *
    * @return how many tasks were deleted
    */
@@ -228,6 +232,22 @@ public interface TaskStore extends AutoCloseable {
    * @param owner only this owner's tasks, or null for all
    */
   List<dev.orchestrator.Activity> activity(Instant since, String owner);
+
+  // ---- signals ----
+
+  /**
+   * Stores a signal to a run (the tasks sharing a {@linkplain Task#rootId root}, identified by the
+   * root's id), durably. The first signal of a name for a run wins: a repeat returns false and
+   * changes nothing.
+   *
+   * @param payload the signal's content (may be empty, not null)
+   * @param at when it was sent
+   * @return true when this call stored it
+   */
+  boolean saveSignal(UUID runId, String name, String payload, Instant at);
+
+  /** The payload of the run's signal of this name, or empty when none was sent. */
+  Optional<String> signal(UUID runId, String name);
 
   /** Records that a node is alive now, running {@code running} attempts (its heartbeat). */
   void recordNode(String nodeId, Instant startedAt, Instant now, int running);

@@ -213,6 +213,16 @@ public class DelegatingTaskStore implements TaskStore {
     return call(() -> delegate.updateAll(updates));
   }
 
+  @Override
+  public boolean saveSignal(UUID runId, String name, String payload, Instant at) {
+    return call(() -> delegate.saveSignal(runId, name, payload, at));
+  }
+
+  @Override
+  public Optional<String> signal(UUID runId, String name) {
+    return call(() -> delegate.signal(runId, name));
+  }
+
   // ---- recurring schedules ----
 
   @Override

@@ -20,6 +20,7 @@ import dev.orchestrator.lifecycle.AttemptOutcome;
 import dev.orchestrator.lifecycle.TaskEvent;
 import dev.orchestrator.llm.LlmException;
 import dev.orchestrator.retry.RetryPolicy;
+import dev.orchestrator.runtime.Limits;
 import dev.orchestrator.spi.HandlerResult;
 import dev.orchestrator.spi.TaskQueue;
 import dev.orchestrator.spi.TaskStore;
@@ -29,6 +30,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -427,6 +429,281 @@ public abstract class OrchestratorContract {
       }
     }
     assertTrue(completed > 0 && completed < 200, "the race went both ways: " + completed);
+  }
+
+  // ---- waits and signals ----
+
+  /** A step that goes on with the signal "approval" once it has it, and waits for it until then. */
+  private static HandlerResult approvalStep(dev.orchestrator.spi.TaskContext ctx, Duration wait) {
+    return ctx.signal("approval")
+        .map(payload -> HandlerResult.of("approved: " + payload))
+        .orElseGet(() -> HandlerResult.awaitSignal("approval", wait));
+  }
+
+  /** The task once it waits (SCHEDULED, its attempt given back) for the signal. */
+  private Task waitingFor(UUID id, String signal) {
+    return Waits.value(
+        "the task waits for " + signal,
+        WAIT,
+        () ->
+            orchestrator
+                .get(id)
+                .filter(t -> t.status() == TaskStatus.SCHEDULED && signal.equals(t.awaiting()))
+                .orElse(null));
+  }
+
+  /**
+   * A step waits for a signal holding no worker (one worker runs another task meanwhile), its
+   * attempt not counted, until the signal wakes it long before its timeout; it goes on with the
+   * payload, and a second signal of the name changes nothing.
+   */
+  @Test
+  void aStepWaitsForASignalHoldingNoWorkerAndGoesOnWithItsPayload() throws Exception {
+    start(
+        builder()
+            .workers(1)
+            .handler("approve", ctx -> approvalStep(ctx, Duration.ofHours(1)))
+            .handler("other", ctx -> HandlerResult.of("ran")));
+    Instant before = Instant.now();
+    Task step = orchestrator.submit(TaskSpec.builder().type("approve").prompt("draft").build());
+    Task waiting = waitingFor(step.id(), "approval");
+    assertEquals(0, waiting.attempt(), "the waiting attempt does not count");
+    assertTrue(waiting.runAt().isAfter(before.plus(Duration.ofMinutes(59))), waiting.toString());
+    assertEquals(List.of(), orchestrator.attempts(step.id()), "nor leave a record");
+    List<TaskEvent> events = orchestrator.events(step.id());
+    assertTrue(
+        events.get(events.size() - 1).reason().startsWith("waiting for signal approval until "),
+        events.toString());
+
+    Task other = orchestrator.submit(TaskSpec.builder().type("other").prompt("x").build());
+    assertEquals(TaskStatus.COMPLETED, done(other.id()).status(), "the one worker is free");
+    assertEquals(TaskStatus.SCHEDULED, orchestrator.get(step.id()).orElseThrow().status());
+
+    assertTrue(orchestrator.signal(step.id(), "approval", "ship it"));
+    assertFalse(orchestrator.signal(step.id(), "approval", "no"), "the first signal won");
+    Task approved = done(step.id());
+    assertEquals(TaskStatus.COMPLETED, approved.status());
+    assertEquals("approved: ship it", approved.output());
+    assertEquals(1, approved.attempt());
+    assertNull(approved.awaiting(), "cleared by the completion");
+    assertEquals(
+        List.of(AttemptOutcome.SUCCEEDED),
+        orchestrator.attempts(step.id()).stream().map(Attempt::outcome).toList());
+    assertTrue(
+        orchestrator.events(step.id()).stream()
+            .anyMatch(
+                e ->
+                    "signal approval".equals(e.reason())
+                        && e.from() == TaskStatus.SCHEDULED
+                        && e.to() == TaskStatus.QUEUED),
+        "woken by the signal");
+  }
+
+  /**
+   * A wait's timeout runs the step again with {@code awaiting} still set and no signal, so the
+   * handler can tell it timed out: here it fails the task, which clears the field.
+   */
+  @Test
+  void aWaitThatTimesOutRunsTheStepAgainSeeingWhatItWaitedForAndNoSignal() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    start(
+        builder()
+            .handler(
+                "approve",
+                ctx -> {
+                  seen.add(ctx.task().awaiting() + "/" + ctx.signal("approval").orElse("none"));
+                  if ("approval".equals(ctx.task().awaiting())
+                      && ctx.signal("approval").isEmpty()) {
+                    throw new dev.orchestrator.retry.FatalTaskException("not approved in time");
+                  }
+                  return approvalStep(ctx, Duration.ofMillis(300));
+                }));
+    Task step = orchestrator.submit(TaskSpec.builder().type("approve").prompt("draft").build());
+    Task waiting = waitingFor(step.id(), "approval");
+    Task ended = done(step.id());
+    assertEquals(TaskStatus.FAILED, ended.status());
+    assertEquals(ErrorKind.FATAL, ended.error().kind());
+    assertTrue(ended.error().message().contains("not approved in time"), ended.toString());
+    assertFalse(
+        ended.finishedAt().isBefore(waiting.runAt()), "woken by its deadline, not before it");
+    assertNull(ended.awaiting(), "cleared by the failure");
+    assertEquals(List.of("null/none", "approval/none"), seen);
+    assertEquals(1, ended.attempt());
+    assertEquals(1, orchestrator.attempts(step.id()).size());
+  }
+
+  /** A step sleeps until a time, holding no worker, and runs again then, not before. */
+  @Test
+  void sleepUntilWakesTheStepAtItsTimeAndNotBefore() throws Exception {
+    Map<UUID, Instant> wakeAt = new ConcurrentHashMap<>();
+    Map<UUID, Instant> woke = new ConcurrentHashMap<>();
+    start(
+        builder()
+            .handler(
+                "nap",
+                ctx -> {
+                  Instant at = wakeAt.get(ctx.task().id());
+                  if (at == null) {
+                    at = Instant.now().plusMillis(700).truncatedTo(ChronoUnit.MICROS);
+                    wakeAt.put(ctx.task().id(), at);
+                    return HandlerResult.sleepUntil(at);
+                  }
+                  woke.put(ctx.task().id(), Instant.now());
+                  return HandlerResult.of("awake");
+                }));
+    Task nap = orchestrator.submit(TaskSpec.builder().type("nap").prompt("z").build());
+    Task sleeping =
+        Waits.value(
+            "the step sleeps",
+            WAIT,
+            () ->
+                orchestrator
+                    .get(nap.id())
+                    .filter(t -> t.status() == TaskStatus.SCHEDULED)
+                    .orElse(null));
+    assertNull(sleeping.awaiting(), "a sleep waits for no signal");
+    assertEquals(wakeAt.get(nap.id()), sleeping.runAt());
+    assertEquals(0, sleeping.attempt());
+    Task ended = done(nap.id());
+    assertEquals(TaskStatus.COMPLETED, ended.status());
+    assertEquals("awake", ended.output());
+    assertFalse(
+        woke.get(nap.id()).isBefore(wakeAt.get(nap.id())),
+        "woke at " + woke.get(nap.id()) + ", before " + wakeAt.get(nap.id()));
+    assertEquals(1, ended.attempt());
+    assertTrue(
+        orchestrator.events(nap.id()).stream()
+            .anyMatch(e -> ("sleeping until " + wakeAt.get(nap.id())).equals(e.reason())));
+  }
+
+  /**
+   * Signals racing waits: 200 runs, each signalled at a random moment around its wait (some before
+   * their step runs, the others by another thread while the step is returning its wait, before or
+   * after the wait is written). No wake-up is lost: every run completes with the payload long
+   * before its ten-minute timeout.
+   */
+  @Test
+  void signalsRacingWaitsWakeEveryRunLongBeforeItsTimeout() throws Exception {
+    int runs = 200;
+    Set<UUID> signalled = ConcurrentHashMap.newKeySet();
+    java.util.concurrent.ExecutorService signallers =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      start(
+          builder()
+              .handler(
+                  "gate",
+                  ctx -> {
+                    Optional<String> go = ctx.signal("go");
+                    if (go.isPresent()) {
+                      return HandlerResult.of(go.get());
+                    }
+                    UUID run = ctx.task().rootId();
+                    if (signalled.add(run)) {
+                      long delay = ThreadLocalRandom.current().nextLong(3_000_000);
+                      signallers.execute(
+                          () -> {
+                            spin(Duration.ofNanos(delay));
+                            orchestrator.signal(run, "go", "went");
+                          });
+                    }
+                    spin(Duration.ofNanos(ThreadLocalRandom.current().nextLong(500_000)));
+                    return HandlerResult.awaitSignal("go", Duration.ofMinutes(10));
+                  }));
+      List<TaskSpec> specs = new ArrayList<>();
+      for (int i = 0; i < runs; i++) {
+        specs.add(TaskSpec.builder().type("gate").prompt("run " + i).build());
+      }
+      List<Task> gates = orchestrator.submitAll(specs);
+      for (int i = 0; i < runs; i += 4) { // a quarter signalled at once, most before they run
+        if (signalled.add(gates.get(i).id())) {
+          orchestrator.signal(gates.get(i).id(), "go", "went");
+        }
+      }
+      long started = System.nanoTime();
+      int waited = 0;
+      for (Task gate : gates) {
+        Task end = done(gate.id());
+        assertEquals(TaskStatus.COMPLETED, end.status(), end.toString());
+        assertEquals("went", end.output());
+        assertEquals(1, end.attempt());
+        assertNull(end.awaiting());
+        if (orchestrator.events(gate.id()).stream()
+            .anyMatch(e -> e.reason().startsWith("waiting for signal go"))) {
+          waited++;
+        }
+      }
+      assertTrue(
+          Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofMinutes(1)) < 0,
+          "every run woke long before its timeout");
+      assertTrue(waited > 0 && waited < runs, "some waited, some found the signal: " + waited);
+    } finally {
+      signallers.shutdownNow();
+    }
+  }
+
+  /**
+   * A signal is refused before anything is written: for no run, for a task that is not a run's
+   * root, for another owner's run, or with a bad name or payload.
+   */
+  @Test
+  void aBadSignalIsRefusedBeforeAnythingIsWritten() throws Exception {
+    orchestrator = builder().remoteTypes("elsewhere").build();
+    Task root =
+        orchestrator.submit(TaskSpec.builder().type("elsewhere").prompt("root").owner("a").build());
+    Task child =
+        orchestrator.submit(
+            TaskSpec.builder()
+                .type("elsewhere")
+                .prompt("child")
+                .owner("a")
+                .dependsOn(root.id())
+                .build());
+    int events = orchestrator.events(root.id()).size();
+    UUID unknown = UUID.randomUUID();
+    assertEquals(
+        Problem.UNKNOWN_RUN,
+        assertThrows(
+                InvalidTaskException.class, () -> orchestrator.signal(unknown, "approval", "yes"))
+            .problem());
+    InvalidTaskException notRoot =
+        assertThrows(
+            InvalidTaskException.class, () -> orchestrator.signal(child.id(), "approval", "yes"));
+    assertEquals(Problem.UNKNOWN_RUN, notRoot.problem());
+    assertTrue(notRoot.getMessage().contains(root.id().toString()), notRoot.getMessage());
+    assertEquals(
+        Problem.UNKNOWN_RUN,
+        assertThrows(
+                InvalidTaskException.class,
+                () -> orchestrator.forOwner("b").signal(root.id(), "approval", "yes"))
+            .problem(),
+        "another owner's run is unknown");
+    for (String name : new String[] {null, "", "  ", "x".repeat(201), "nul\u0000"}) {
+      assertEquals(
+          Problem.BAD_FIELD,
+          assertThrows(
+                  InvalidTaskException.class, () -> orchestrator.signal(root.id(), name, "yes"))
+              .problem(),
+          "name " + name);
+    }
+    for (String payload :
+        new String[] {
+          "nul\u0000", "\uD800 unpaired", "x".repeat(Limits.DEFAULT_MAX_PROMPT_LENGTH + 1)
+        }) {
+      assertEquals(
+          Problem.BAD_FIELD,
+          assertThrows(
+                  InvalidTaskException.class,
+                  () -> orchestrator.signal(root.id(), "approval", payload))
+              .problem());
+    }
+    assertTrue(store.signal(unknown, "approval").isEmpty());
+    assertTrue(store.signal(child.id(), "approval").isEmpty());
+    assertTrue(store.signal(root.id(), "approval").isEmpty(), "nothing was written");
+    assertEquals(events, orchestrator.events(root.id()).size());
+    // the same signal, well formed, to the run as its owner sees it
+    assertTrue(orchestrator.forOwner("a").signal(root.id(), "approval", null));
+    assertEquals(Optional.of(""), store.signal(root.id(), "approval"), "no payload is empty");
   }
 
   // ---- fairness ----

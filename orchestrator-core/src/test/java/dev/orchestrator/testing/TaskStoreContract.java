@@ -96,6 +96,7 @@ public abstract class TaskStoreContract {
             .timeout(Duration.ofSeconds(42))
             .retryPolicy(new RetryPolicy(Duration.ofMillis(250), 3.0, Duration.ofSeconds(9)))
             .idempotencyKey("key-1")
+            .awaiting("approval ✓")
             .owner("tenant-ä")
             .labels(Map.of("team", "search", "quote'", "va\"lue"))
             .build();
@@ -1039,21 +1040,7 @@ public abstract class TaskStoreContract {
       Attempt rec =
           new Attempt(
               running.id(), 1, "a", T0, end, AttemptOutcome.SUCCEEDED, null, null, null, "x");
-      old.add(
-          store
-              .update(
-                  new TaskUpdate(
-                      running,
-                      running.toBuilder()
-                          .status(TaskStatus.COMPLETED)
-                          .output("x")
-                          .updatedAt(end)
-                          .finishedAt(end)
-                          .noLease()
-                          .build(),
-                      rec,
-                      "done"))
-              .orElseThrow());
+      old.add(completeAt(running, end, rec));
     }
     Task child = insert(TestTasks.pending(old.get(0)));
     Task oldButQueued = insert(TestTasks.builder(TaskStatus.QUEUED).updatedAt(T0).build());
@@ -1081,6 +1068,154 @@ public abstract class TaskStoreContract {
     // the key of a purged task is free again
     Task again = TestTasks.builder(TaskStatus.QUEUED).idempotencyKey("old-0").build();
     assertEquals(again.id(), store.insert(List.of(again)).get(0).id());
+  }
+
+  // ---- waits and signals ----
+
+  @Test
+  void theFirstSignalOfANameForARunWinsAndReadsBack() {
+    UUID run = UUID.randomUUID();
+    UUID other = UUID.randomUUID();
+    assertTrue(store.signal(run, "approval").isEmpty());
+    assertTrue(store.saveSignal(run, "approval", "yes 👍, 'quoted' \"too\"", T0));
+    assertFalse(store.saveSignal(run, "approval", "no", T0.plusSeconds(1)), "a repeat loses");
+    assertEquals(Optional.of("yes 👍, 'quoted' \"too\""), store.signal(run, "approval"));
+    assertTrue(store.saveSignal(run, "webhook", "", T0), "another name is another signal");
+    assertEquals(Optional.of(""), store.signal(run, "webhook"), "an empty payload is a payload");
+    assertTrue(store.signal(other, "approval").isEmpty(), "signals belong to their run");
+    assertTrue(store.saveSignal(other, "approval", "no", T0));
+    assertEquals(Optional.of("yes 👍, 'quoted' \"too\""), store.signal(run, "approval"));
+    assertEquals(Optional.of("no"), store.signal(other, "approval"));
+  }
+
+  @Test
+  void racingSignalsOfOneNameStoreExactlyOne() throws Exception {
+    UUID run = UUID.randomUUID();
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Boolean>> stored = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        String payload = "from " + i;
+        stored.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return store.saveSignal(run, "approval", payload, T0);
+                }));
+      }
+      go.countDown();
+      List<String> winners = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        if (stored.get(i).get(30, TimeUnit.SECONDS)) {
+          winners.add("from " + i);
+        }
+      }
+      assertEquals(1, winners.size(), "one winner: " + winners);
+      assertEquals(Optional.of(winners.get(0)), store.signal(run, "approval"));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * What a task waits for is written by the update that makes it wait, kept by its promotion and
+   * its claim, and cleared by the update that ends the next attempt.
+   */
+  @Test
+  void awaitingIsWrittenByUpdatesAndKeptByPromotionAndClaim() {
+    insert(TestTasks.queued());
+    Task running = store.claimNext(1, lease("a", T0), ROUTE).get(0);
+    assertNull(running.awaiting());
+    Instant deadline = T0.plusSeconds(60);
+    Task waiting =
+        store
+            .update(
+                new TaskUpdate(
+                    running,
+                    running.toBuilder()
+                        .status(TaskStatus.SCHEDULED)
+                        .attempt(running.attempt() - 1)
+                        .runAt(deadline)
+                        .awaiting("approval")
+                        .updatedAt(T0.plusSeconds(1))
+                        .noLease()
+                        .build(),
+                    null,
+                    "waiting for signal approval until " + deadline))
+            .orElseThrow();
+    assertEquals("approval", waiting.awaiting());
+    assertEquals(waiting, store.get(running.id()).orElseThrow());
+    assertEquals(Optional.of(deadline), store.nextRunAt());
+    assertEquals(List.of(), store.promoteDue(deadline.minusMillis(1), 10), "not due yet");
+    Task promoted = store.promoteDue(deadline, 10).get(0);
+    assertEquals(TaskStatus.QUEUED, promoted.status());
+    assertEquals("approval", promoted.awaiting(), "kept by the promotion");
+    Task again = store.claimNext(1, lease("b", deadline), ROUTE).get(0);
+    assertEquals(1, again.attempt(), "the wait did not count");
+    assertEquals("approval", again.awaiting(), "kept by the claim");
+    assertEquals(again, store.get(again.id()).orElseThrow());
+    Task done = completeAt(again, deadline.plusSeconds(1), null);
+    assertNull(done.awaiting());
+    assertNull(store.get(again.id()).orElseThrow().awaiting(), "cleared by the update");
+  }
+
+  /**
+   * Completes a claimed task at a time with output "x", as the runtime does (what it waited for
+   * cleared), with the attempt record if any.
+   */
+  private Task completeAt(Task running, Instant end, Attempt record) {
+    return store
+        .update(
+            new TaskUpdate(
+                running,
+                running.toBuilder()
+                    .status(TaskStatus.COMPLETED)
+                    .output("x")
+                    .awaiting(null)
+                    .updatedAt(end)
+                    .finishedAt(end)
+                    .noLease()
+                    .build(),
+                record,
+                "done"))
+        .orElseThrow();
+  }
+
+  @Test
+  void aRunsSignalsGoWithTheLastOfItsTasks() {
+    Task root = insert(TestTasks.queued());
+    Task lone = insert(TestTasks.queued());
+    for (Task running : store.claimNext(2, lease("a", T0), ROUTE)) {
+      completeAt(running, T0.plusSeconds(1), null);
+    }
+    Task child = insert(TestTasks.pending(root));
+    assertTrue(store.saveSignal(root.id(), "approval", "yes", T0));
+    assertTrue(store.saveSignal(lone.id(), "approval", "yes", T0));
+    assertEquals(2, store.purgeTerminal(T0.plusSeconds(50), 10));
+    assertTrue(store.get(root.id()).isEmpty());
+    assertEquals(
+        Optional.of("yes"),
+        store.signal(root.id(), "approval"),
+        "the run lives on in its child: its signals stay");
+    assertTrue(store.signal(lone.id(), "approval").isEmpty(), "gone with the run's only task");
+    Task cancelled =
+        store
+            .update(
+                new TaskUpdate(
+                    child,
+                    child.toBuilder()
+                        .status(TaskStatus.CANCELLED)
+                        .updatedAt(T0.plusSeconds(2))
+                        .finishedAt(T0.plusSeconds(2))
+                        .build(),
+                    null,
+                    "cancel"))
+            .orElseThrow();
+    assertEquals(1, store.purgeTerminal(T0.plusSeconds(50), 10));
+    assertTrue(store.get(cancelled.id()).isEmpty());
+    assertTrue(store.signal(root.id(), "approval").isEmpty(), "gone with the run's last task");
   }
 
   // ---- attempts, events, totals ----

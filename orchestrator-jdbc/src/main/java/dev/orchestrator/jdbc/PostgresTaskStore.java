@@ -500,6 +500,20 @@ public final class PostgresTaskStore implements TaskStore {
         : jdbc.read(sql.activityOfOwner, row, since, owner);
   }
 
+  // ---- signals ----
+
+  @Override
+  public boolean saveSignal(UUID runId, String name, String payload, Instant at) {
+    TaskRows.check("signal name", name, 0);
+    TaskRows.check("signal payload", Objects.requireNonNull(payload, "payload"), 0);
+    return jdbc.update(sql.saveSignal, runId, name, payload, at) == 1;
+  }
+
+  @Override
+  public Optional<String> signal(UUID runId, String name) {
+    return jdbc.readOne(sql.signal, rs -> rs.getString(1), runId, name);
+  }
+
   @Override
   public void recordNode(String nodeId, Instant startedAt, Instant now, int running) {
     TaskRows.check("node id", nodeId, 0);
@@ -602,8 +616,8 @@ public final class PostgresTaskStore implements TaskStore {
 
   /**
    * Deletes COMPLETED, FAILED and CANCELLED tasks whose status last changed before {@code cutoff},
-   * with their attempt records, events and edges, in transactions of at most {@code batchSize}
-   * tasks, so retention never holds long locks.
+   * with their attempt records, events and edges (and the signals of runs left with no task), in
+   * transactions of at most {@code batchSize} tasks, so retention never holds long locks.
    *
    * @return the number of tasks deleted
    */

@@ -50,11 +50,13 @@ public final class SchemaMigrator {
           "V7__schedules.sql",
           "V8__pause.sql",
           "V9__concurrency_keys.sql",
-          "V10__fair_turns.sql");
+          "V10__fair_turns.sql",
+          "V11__signals.sql");
 
   /** The tables the migrations create, without the prefix, dependents first (see {@link #drop}). */
   static final List<String> TABLES =
       List.of(
+          "signals",
           "schedules",
           "attempts",
           "events",

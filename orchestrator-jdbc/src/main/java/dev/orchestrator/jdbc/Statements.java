@@ -331,7 +331,20 @@ final class Statements {
         FROM ${prefix}attempts a JOIN ${prefix}task_specs t ON t.id = a.task_id
        %s GROUP BY t.owner, a.model ORDER BY t.owner, a.model""";
 
-  /** Deletes a bounded batch of old terminal tasks with everything that hangs off them. */
+  /** The first signal of a name for a run; a repeat inserts nothing. */
+  private static final String SAVE_SIGNAL =
+      """
+      INSERT INTO ${prefix}signals (run_id, name, payload, at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (run_id, name) DO NOTHING""";
+
+  private static final String SIGNAL =
+      "SELECT payload FROM ${prefix}signals WHERE run_id = ? AND name = ?";
+
+  /**
+   * Deletes a bounded batch of old terminal tasks with everything that hangs off them, and the
+   * signals of the runs whose last tasks they were (the statement's snapshot still holds the specs
+   * it deletes, so those are left out of the look for the run's other tasks).
+   */
   private static final String PURGE =
       """
       WITH doomed AS (
@@ -346,7 +359,13 @@ final class Statements {
         DELETE FROM ${prefix}tasks WHERE id IN (SELECT id FROM doomed)
            AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
         RETURNING id),
-      gone_specs AS (DELETE FROM ${prefix}task_specs WHERE id IN (SELECT id FROM purged))
+      gone_specs AS (
+        DELETE FROM ${prefix}task_specs WHERE id IN (SELECT id FROM purged) RETURNING root_id),
+      gone_signals AS (
+        DELETE FROM ${prefix}signals g WHERE g.run_id IN (SELECT root_id FROM gone_specs)
+           AND NOT EXISTS (
+             SELECT 1 FROM ${prefix}task_specs s
+              WHERE s.root_id = g.run_id AND s.id NOT IN (SELECT id FROM purged)))
       SELECT count(*) FROM purged""";
 
   private final String prefix;
@@ -384,6 +403,8 @@ final class Statements {
   final String usageTotals;
   final String usageTotalsOfOwner;
   final String purge;
+  final String saveSignal;
+  final String signal;
   final String taskRows;
   final String edgesTable;
 
@@ -464,6 +485,8 @@ final class Statements {
     usageTotals = render(prefix, USAGE_TOTALS.formatted(""));
     usageTotalsOfOwner = render(prefix, USAGE_TOTALS.formatted("WHERE t.owner = ?"));
     purge = render(prefix, PURGE);
+    saveSignal = render(prefix, SAVE_SIGNAL);
+    signal = render(prefix, SIGNAL);
   }
 
   /** The feed statement with a join on the tasks (for chain and owner filters) and the filters. */

@@ -55,7 +55,7 @@ final class TaskRows {
               + " timeout_ms bigint, retry_policy jsonb, created_at timestamptz, parent_ids uuid[],"
               + " root_id uuid, idempotency_key text, owner text, labels jsonb,"
               + " status text, paused boolean, priority int, attempt int, max_attempts int, run_at timestamptz,"
-              + " turn_at timestamptz,"
+              + " turn_at timestamptz, awaiting text,"
               + " updated_at timestamptz, started_at timestamptz, finished_at timestamptz,"
               + " output text, error_kind text, error_message text, input_tokens bigint,"
               + " output_tokens bigint, cost numeric, lease_owner text,"
@@ -82,7 +82,7 @@ final class TaskRows {
    */
   static final List<Column> CHANGING_COLUMNS =
       only(
-          "status paused priority attempt max_attempts run_at turn_at updated_at started_at"
+          "status paused priority attempt max_attempts run_at turn_at awaiting updated_at started_at"
               + " finished_at output"
               + " error_kind error_message input_tokens output_tokens cost lease_owner"
               + " lease_expires_at");
@@ -175,6 +175,7 @@ final class TaskRows {
       Integer.toString(t.maxAttempts()),
       text(t.runAt()),
       text(t.turn()),
+      t.awaiting(),
       text(t.updatedAt()),
       text(t.startedAt()),
       text(t.finishedAt()),
@@ -282,6 +283,7 @@ final class TaskRows {
     check("idempotencyKey", t.idempotencyKey(), index);
     check("owner", t.owner(), index);
     check("leaseOwner", t.leaseOwner(), index);
+    check("awaiting", t.awaiting(), index);
     t.labels()
         .forEach(
             (k, v) -> {
@@ -347,6 +349,7 @@ final class TaskRows {
         .maxAttempts(rs.getInt("max_attempts"))
         .runAt(Jdbc.instant(rs, "run_at"))
         .turn(Jdbc.instant(rs, "turn_at"))
+        .awaiting(rs.getString("awaiting"))
         .timeout(timeoutMs == null ? null : Duration.ofMillis(timeoutMs))
         .retryPolicy(retryPolicy(rs.getString("retry_policy")))
         .createdAt(Jdbc.instant(rs, "created_at"))
