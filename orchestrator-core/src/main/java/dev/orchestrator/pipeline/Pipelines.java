@@ -327,6 +327,18 @@ public final class Pipelines {
     orchestrator.resumeAll(ofRun(runId));
   }
 
+  /**
+   * Sends a signal to the run, waking its WAIT step for that name (see {@link
+   * Orchestrator#signal}): the first signal of a name wins. Signals belong to the run's chain, so a
+   * rerun's WAIT steps see the signals its earlier run was sent.
+   *
+   * @return true when this call stored it
+   */
+  public boolean signal(Orchestrator orchestrator, UUID runId, String name, String payload) {
+    run(orchestrator, runId);
+    return orchestrator.signal(orchestrator.get(runId).orElseThrow().rootId(), name, payload);
+  }
+
   /** Cancels every live task of a run. */
   public void cancel(Orchestrator orchestrator, UUID runId) {
     run(orchestrator, runId);

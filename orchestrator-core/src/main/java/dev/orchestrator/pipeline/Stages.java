@@ -227,7 +227,25 @@ final class Stages {
           input = Json.MAPPER.valueToTree(outputs.keySet());
           output = summarise(p, outputs, stage);
         }
-        case WAIT -> throw new FatalTaskException("WAIT steps need durable waits on this node");
+        case WAIT -> {
+          String name = s.tool();
+          input = TextNode.valueOf(name);
+          java.util.Optional<String> signal = ctx.signal(name);
+          if (signal.isPresent()) {
+            stage.decide("signal " + name, "arrived");
+            output = signal.get();
+          } else if (name.equals(ctx.task().awaiting())) {
+            if (!p.skipWaitOnTimeout()) {
+              throw new FatalTaskException(
+                  "no signal '" + name + "' came within " + p.waitTimeout());
+            }
+            stage.decide("signal " + name, "none within " + p.waitTimeout() + ": skipped");
+            output = "(no signal '" + name + "')";
+          } else {
+            // no worker is held while it waits: the task sleeps until the signal or the timeout
+            return HandlerResult.awaitSignal(name, p.waitTimeout());
+          }
+        }
       }
     } catch (Exception e) {
       boolean last =

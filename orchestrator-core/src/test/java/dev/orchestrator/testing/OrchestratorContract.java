@@ -399,7 +399,7 @@ public abstract class OrchestratorContract {
                 ctx -> {
                   ctx.spawn(TaskSpec.builder().type("step").prompt("x").build());
                   ctx.spawn(TaskSpec.builder().type("step").prompt("y").build());
-                  spin(Duration.ofNanos(ThreadLocalRandom.current().nextLong(200_000)));
+                  spin(Duration.ofNanos(ThreadLocalRandom.current().nextLong(3_000_000)));
                   return HandlerResult.of("planned");
                 })
             .handler("step", ctx -> HandlerResult.of("ran")));

@@ -207,6 +207,56 @@ public abstract class PipelineContract {
         "the triage is the run's first task");
   }
 
+  private Pipeline.Builder approved() {
+    return update()
+        .planner(
+            steps(
+                Plan.Step.tool("tickets", "tickets", args("{\"project\":\"X\"}")),
+                Plan.Step.await("approve", "approval").after("tickets"),
+                Plan.Step.tool(
+                        "metrics", "metrics", args("{\"project\":\"${steps.approve.output}\"}"))
+                    .after("approve")));
+  }
+
+  @Test
+  void aWaitStepHoldsNoWorkerUntilItsSignalThenTheRunGoesOnWithThePayload() throws Exception {
+    Pipelines pipelines = Pipelines.of(approved().build());
+    start(pipelines, MockLlmClient.builder().build());
+    PipelineRun run = pipelines.start(orchestrator, "update", "Update", Map.of());
+    Waits.until(
+        "the approval step waits",
+        WAIT,
+        () ->
+            pipelines.run(orchestrator, run.id()).steps().size() == 3
+                && pipelines.run(orchestrator, run.id()).steps().get(1).status()
+                    == TaskStatus.SCHEDULED);
+    assertEquals(0, callsOf("metrics"));
+    assertTrue(pipelines.signal(orchestrator, run.id(), "approval", "Y"));
+    PipelineRun done = finished(pipelines, run);
+    assertEquals(PipelineRun.Status.COMPLETED, done.status(), done.error());
+    assertEquals("Y", done.steps().get(1).result().output());
+    assertEquals("metrics of Y", done.result());
+    assertEquals(1, done.steps().get(1).attempts(), "the wait was not an attempt");
+  }
+
+  @Test
+  void aWaitThatTimesOutFailsTheRunOrIsSkippedAsConfigured() throws Exception {
+    Pipelines failing = Pipelines.of(approved().waitTimeout(Duration.ofMillis(300), false).build());
+    start(failing, MockLlmClient.builder().build());
+    PipelineRun failed =
+        finished(failing, failing.start(orchestrator, "update", "Update", Map.of()));
+    assertEquals(PipelineRun.Status.FAILED, failed.status());
+    assertTrue(failed.error().contains("no signal 'approval'"), failed.error());
+    orchestrator.close();
+
+    Pipelines skipping = Pipelines.of(approved().waitTimeout(Duration.ofMillis(300), true).build());
+    start(skipping, MockLlmClient.builder().build());
+    PipelineRun skipped =
+        finished(skipping, skipping.start(orchestrator, "update", "Update", Map.of()));
+    assertEquals(PipelineRun.Status.COMPLETED, skipped.status(), skipped.error());
+    assertEquals("(no signal 'approval')", skipped.steps().get(1).result().output());
+  }
+
   @Test
   void aToolThatTimesOutIsRetriedByItsPolicyAndTheRunCompletes() throws Exception {
     AtomicInteger attempts = new AtomicInteger();

@@ -462,6 +462,24 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void aKeyedTaskWithRoomIsNotPreferredToAnUnkeyedOneWithAnEarlierTurn() {
+    Task keyed =
+        insert(
+            TestTasks.builder(TaskStatus.QUEUED)
+                .owner("k")
+                .runAt(T0.plusSeconds(5))
+                .concurrency("doc-1", 1)
+                .build());
+    Task free = insert(TestTasks.builder(TaskStatus.QUEUED).owner("u").runAt(T0).build());
+    assertEquals(List.of(free.id()), ids(store.claimNext(1, lease("n", T0), ROUTE)));
+    assertEquals(List.of(keyed.id()), ids(store.claimNext(1, lease("n", T0), ROUTE)));
+  }
+
+  private static List<UUID> ids(List<Task> tasks) {
+    return tasks.stream().map(Task::id).toList();
+  }
+
+  @Test
   void aBacklogThatWasClaimedNoLongerPushesItsOwnersNextTask() {
     queuedOf("a", 10, T0);
     assertEquals(10, claimAllOneByOne().size());

@@ -72,6 +72,7 @@ public final class SchemaMigrator {
       List.of(
           "queued_in_claim_order(int)",
           "queued_in_claim_order(int, text[], text[])",
+          "unkeyed_in_claim_order(int, text[], text[])",
           "due_in_order(timestamptz, int)",
           "claimable_given(uuid[])",
           "key_has_room(text, int, jsonb)");

@@ -23,7 +23,39 @@ CREATE INDEX ${prefix}tasks_key_queued_idx
 CREATE INDEX ${prefix}tasks_fair_idx ON ${prefix}tasks (fair_key, queue, type, priority, turn_at)
   WHERE status = 'QUEUED' AND NOT paused;
 
--- As in V9, in turn order.
+-- The best n QUEUED tasks without a key of the given lanes (whose types are open), locked, as in V8.
+CREATE OR REPLACE FUNCTION ${prefix}unkeyed_in_claim_order(n int, queues text[], types text[])
+RETURNS uuid[]
+LANGUAGE plpgsql SET enable_sort = off SET jit = off AS $function$
+BEGIN
+  IF cardinality(queues) = 1 AND cardinality(types) = 1 THEN
+    RETURN ARRAY(
+      SELECT id FROM ${prefix}tasks
+       WHERE status = 'QUEUED' AND NOT paused AND concurrency_key IS NULL
+         AND queue = queues[1] AND type = types[1]
+       ORDER BY priority DESC, turn_at, id LIMIT n FOR UPDATE SKIP LOCKED);
+  END IF;
+  RETURN ARRAY(
+    WITH best AS (
+      SELECT h.queue, h.type
+        FROM unnest(queues) AS q(queue) CROSS JOIN unnest(types) AS y(type)
+        CROSS JOIN LATERAL (
+          SELECT t.queue, t.type, t.priority, t.turn_at, t.id FROM ${prefix}tasks t
+           WHERE t.status = 'QUEUED' AND NOT t.paused AND t.concurrency_key IS NULL
+             AND t.queue = q.queue AND t.type = y.type
+           ORDER BY t.priority DESC, t.turn_at, t.id LIMIT n) h
+       ORDER BY h.priority DESC, h.turn_at, h.id LIMIT n),
+    share AS (SELECT queue, type, count(*) AS k FROM best GROUP BY queue, type)
+    SELECT l.id FROM share CROSS JOIN LATERAL (
+      SELECT t.id FROM ${prefix}tasks t
+       WHERE t.status = 'QUEUED' AND NOT t.paused AND t.concurrency_key IS NULL
+         AND t.queue = share.queue AND t.type = share.type
+       ORDER BY t.priority DESC, t.turn_at, t.id LIMIT share.k FOR UPDATE SKIP LOCKED) l);
+END
+$function$;
+
+-- As in V9, in turn order, with the keyed tasks it admits merged with the unkeyed ones in claim
+-- order (V9 put every admitted keyed task first).
 CREATE OR REPLACE FUNCTION ${prefix}queued_in_claim_order(n int, queues text[], types text[])
 RETURNS SETOF uuid
 LANGUAGE plpgsql ROWS 10 SET enable_sort = off SET jit = off AS $function$
@@ -32,6 +64,7 @@ DECLARE
     SELECT y FROM unnest(types) AS y
      WHERE NOT EXISTS (SELECT 1 FROM ${prefix}paused_types p WHERE p.type = y));
   keyed uuid[] := '{}';
+  unkeyed uuid[];
   taken jsonb := '{}';
   closed jsonb := '{}';
   looked int := 0;
@@ -72,30 +105,16 @@ BEGIN
                          to_jsonb(coalesce((taken ->> r.concurrency_key)::int, 0) + 1));
     END LOOP;
   END IF;
-  RETURN QUERY SELECT unnest(keyed);
-  IF cardinality(queues) = 1 AND cardinality(open_types) = 1 THEN
-    RETURN QUERY
-      SELECT id FROM ${prefix}tasks
-       WHERE status = 'QUEUED' AND NOT paused AND concurrency_key IS NULL
-         AND queue = queues[1] AND type = open_types[1]
-       ORDER BY priority DESC, turn_at, id LIMIT n - cardinality(keyed) FOR UPDATE SKIP LOCKED;
+  unkeyed := ${prefix}unkeyed_in_claim_order(n, queues, open_types);
+  IF cardinality(keyed) = 0 THEN
+    RETURN QUERY SELECT unnest(unkeyed);
   ELSE
+    -- the admitted keyed tasks and the best unkeyed ones, merged in claim order: a keyed task is
+    -- never preferred to an unkeyed one with an earlier turn (those left out stay QUEUED)
     RETURN QUERY
-      WITH best AS (
-        SELECT h.queue, h.type
-          FROM unnest(queues) AS q(queue) CROSS JOIN unnest(open_types) AS y(type)
-          CROSS JOIN LATERAL (
-            SELECT t.queue, t.type, t.priority, t.turn_at, t.id FROM ${prefix}tasks t
-             WHERE t.status = 'QUEUED' AND NOT t.paused AND t.concurrency_key IS NULL
-               AND t.queue = q.queue AND t.type = y.type
-             ORDER BY t.priority DESC, t.turn_at, t.id LIMIT n - cardinality(keyed)) h
-         ORDER BY h.priority DESC, h.turn_at, h.id LIMIT n - cardinality(keyed)),
-      share AS (SELECT queue, type, count(*) AS k FROM best GROUP BY queue, type)
-      SELECT l.id FROM share CROSS JOIN LATERAL (
-        SELECT t.id FROM ${prefix}tasks t
-         WHERE t.status = 'QUEUED' AND NOT t.paused AND t.concurrency_key IS NULL
-           AND t.queue = share.queue AND t.type = share.type
-         ORDER BY t.priority DESC, t.turn_at, t.id LIMIT share.k FOR UPDATE SKIP LOCKED) l;
+      SELECT t.id FROM ${prefix}tasks t
+       WHERE t.id = ANY(keyed || unkeyed)
+       ORDER BY t.priority DESC, t.turn_at, t.id LIMIT n;
   END IF;
 END
 $function$;
