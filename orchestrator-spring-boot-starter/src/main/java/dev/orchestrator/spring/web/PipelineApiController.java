@@ -74,13 +74,10 @@ public class PipelineApiController {
   /** Refuses a request scoped to an owner: a run's tasks have none, so it cannot be scoped. */
   private void operator(HttpServletRequest request) {
     if (owners.resolve(request) != null) {
-      throw new ApiProblem(
-          403,
-          "forbidden",
+      throw ApiProblem.forbidden(
           "Not for one owner",
           "a request scoped to one owner cannot start, see or change pipeline runs: their tasks"
-              + " belong to no owner",
-          Map.of());
+              + " belong to no owner");
     }
   }
 
@@ -184,25 +181,36 @@ public class PipelineApiController {
   /** Pauses a live run: none of its steps starts until it is resumed; a running one finishes. */
   @PostMapping("/runs/{id}/pause")
   public ResponseEntity<String> pause(HttpServletRequest request, @PathVariable UUID id) {
-    operator(request);
-    live(run(id), "paused");
-    pipelines.pause(orchestrator, id);
-    return ok(view(run(id)));
+    return change(request, id, "paused", pipelines::pause);
   }
 
   @PostMapping("/runs/{id}/resume")
   public ResponseEntity<String> resume(HttpServletRequest request, @PathVariable UUID id) {
-    operator(request);
-    live(run(id), "resumed");
-    pipelines.resume(orchestrator, id);
-    return ok(view(run(id)));
+    return change(request, id, "resumed", pipelines::resume);
   }
 
   @PostMapping("/runs/{id}/cancel")
   public ResponseEntity<String> cancel(HttpServletRequest request, @PathVariable UUID id) {
+    return change(request, id, "cancelled", pipelines::cancel);
+  }
+
+  /** Applies the change to a live run (409 once it ended) and answers the run after it. */
+  private ResponseEntity<String> change(
+      HttpServletRequest request,
+      UUID id,
+      String what,
+      java.util.function.BiConsumer<Orchestrator, UUID> change) {
     operator(request);
-    live(run(id), "cancelled");
-    pipelines.cancel(orchestrator, id);
+    PipelineRun run = run(id);
+    if (run.status().isTerminal()) {
+      throw new ApiProblem(
+          409,
+          "illegal-transition",
+          "The run is finished",
+          "run " + id + " is " + run.status() + " and cannot be " + what,
+          Map.of());
+    }
+    change.accept(orchestrator, id);
     return ok(view(run(id)));
   }
 
@@ -297,18 +305,6 @@ public class PipelineApiController {
     if (!problems.isEmpty()) {
       throw new InvalidTaskException(
           Problem.BAD_FIELD, "the edited step is invalid: " + String.join("; ", problems));
-    }
-  }
-
-  /** Refuses to change a run that ended: none of its tasks is live. */
-  private static void live(PipelineRun run, String what) {
-    if (run.status().isTerminal()) {
-      throw new ApiProblem(
-          409,
-          "illegal-transition",
-          "The run is finished",
-          "run " + run.id() + " is " + run.status() + " and cannot be " + what,
-          Map.of());
     }
   }
 

@@ -349,12 +349,9 @@ public class TaskApiController {
 
   private void requireEveryOwner(HttpServletRequest request, String what) {
     if (owners.resolve(request) != null) {
-      throw new ApiProblem(
-          403,
-          "forbidden",
+      throw ApiProblem.forbidden(
           "Not for one owner",
-          "a request scoped to one owner cannot " + what + ": it holds every owner's tasks",
-          Map.of());
+          "a request scoped to one owner cannot " + what + ": it holds every owner's tasks");
     }
   }
 

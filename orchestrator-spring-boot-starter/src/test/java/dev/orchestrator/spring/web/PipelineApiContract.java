@@ -59,14 +59,6 @@ abstract class PipelineApiContract extends ApiTestSupport {
     throw new AssertionError("no step " + id + " in " + run);
   }
 
-  long total() throws Exception {
-    long n = 0;
-    for (JsonNode count : get("/stats").body().path("counts")) {
-      n += count.asLong();
-    }
-    return n;
-  }
-
   // ---- the happy paths ----
 
   @Test
