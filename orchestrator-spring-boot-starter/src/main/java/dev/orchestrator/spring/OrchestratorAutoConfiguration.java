@@ -12,6 +12,8 @@ import dev.orchestrator.memory.InMemoryTaskQueue;
 import dev.orchestrator.memory.InMemoryTaskStore;
 import dev.orchestrator.metrics.MetricsRecorder;
 import dev.orchestrator.metrics.MicrometerMetricsRecorder;
+import dev.orchestrator.pipeline.Pipeline;
+import dev.orchestrator.pipeline.Pipelines;
 import dev.orchestrator.redis.RedisEventBus;
 import dev.orchestrator.redis.RedisRateLimiter;
 import dev.orchestrator.redis.RedisTaskQueue;
@@ -50,7 +52,8 @@ import redis.clients.jedis.UnifiedJedis;
  * otherwise the in-memory parts and the mock LLM, said once at start-up. Every bean backs off when
  * the application defines its own, and {@code orchestrator.store} and {@code orchestrator.llm}
  * force a choice. Handlers ({@link OrchestratorHandler}), listeners ({@link TaskListener}) and
- * {@link OrchestratorCustomizer}s are taken from the context.
+ * {@link OrchestratorCustomizer}s are taken from the context, and so are pipelines: a {@link
+ * Pipelines} bean, or else one made of every {@link Pipeline} bean, whose handlers are installed.
  */
 @AutoConfiguration(
     afterName = {
@@ -164,6 +167,41 @@ public class OrchestratorAutoConfiguration {
     @ConditionalOnMissingBean(LlmClient.class)
     Langchain4jLlmClient orchestratorLlmClient(dev.langchain4j.model.chat.ChatModel model) {
       return new Langchain4jLlmClient(model);
+    }
+  }
+
+  /**
+   * Pipelines: the application's {@link Pipelines}, or one made of its {@link Pipeline} beans (in
+   * their order), installed on the orchestrator built here by a customizer. An application that
+   * builds its own {@link Orchestrator} installs them itself ({@link Pipelines#install}).
+   */
+  @Configuration(proxyBeanMethods = false)
+  @Conditional(PipelinesConfiguration.Defined.class)
+  static class PipelinesConfiguration {
+    /** The application has a {@link Pipelines} or a {@link Pipeline} bean. */
+    static class Defined extends AnyNestedCondition {
+      Defined() {
+        super(ConfigurationPhase.REGISTER_BEAN);
+      }
+
+      @ConditionalOnBean(Pipelines.class)
+      static class PipelinesDefined {}
+
+      @ConditionalOnBean(Pipeline.class)
+      static class PipelineDefined {}
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(Pipelines.class)
+    Pipelines orchestratorPipelines(ObjectProvider<Pipeline> pipelines) {
+      return Pipelines.of(pipelines.orderedStream().toArray(Pipeline[]::new));
+    }
+
+    /** Registers the pipeline stages' handlers (plan, step, verify) on the builder. */
+    @Bean
+    @ConditionalOnMissingBean(name = "orchestratorPipelineHandlers")
+    OrchestratorCustomizer orchestratorPipelineHandlers(Pipelines pipelines) {
+      return pipelines::install;
     }
   }
 

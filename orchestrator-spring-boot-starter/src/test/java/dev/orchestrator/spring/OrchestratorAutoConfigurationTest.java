@@ -23,6 +23,10 @@ import dev.orchestrator.memory.InMemoryTaskQueue;
 import dev.orchestrator.memory.InMemoryTaskStore;
 import dev.orchestrator.metrics.MetricsRecorder;
 import dev.orchestrator.metrics.MicrometerMetricsRecorder;
+import dev.orchestrator.pipeline.Pipeline;
+import dev.orchestrator.pipeline.PipelineRun;
+import dev.orchestrator.pipeline.Pipelines;
+import dev.orchestrator.pipeline.Plan;
 import dev.orchestrator.redis.RedisEventBus;
 import dev.orchestrator.redis.RedisRateLimiter;
 import dev.orchestrator.redis.RedisTaskQueue;
@@ -34,12 +38,14 @@ import dev.orchestrator.spi.TaskListener;
 import dev.orchestrator.spi.TaskQueue;
 import dev.orchestrator.spi.TaskStore;
 import dev.orchestrator.spring.web.OrchestratorWebAutoConfiguration;
+import dev.orchestrator.spring.web.PipelineApiController;
 import dev.orchestrator.spring.web.TaskApiController;
 import dev.orchestrator.testing.Waits;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -437,5 +443,63 @@ class OrchestratorAutoConfigurationTest {
               assertThat(context).hasNotFailed();
               assertThat(context).doesNotHaveBean(TaskApiController.class);
             });
+  }
+
+  /** A pipeline of one checkpoint step: no tool, no model. */
+  private static Pipeline checkpoint(String name) {
+    return Pipeline.builder(name)
+        .planner(
+            (request, stage) -> new Plan(request.goal(), List.of(Plan.Step.checkpoint("only"))))
+        .build();
+  }
+
+  private static void aRunCompletes(Pipelines pipelines, Orchestrator o, String name)
+      throws Exception {
+    PipelineRun run = pipelines.start(o, name, "check", Map.of());
+    assertThat(pipelines.await(o, run.id(), WAIT).status()).isEqualTo(PipelineRun.Status.COMPLETED);
+  }
+
+  @Test
+  void pipelineBeansMakeOnePipelinesWhoseHandlersTheOrchestratorHas() {
+    runner
+        .withBean("one", Pipeline.class, () -> checkpoint("one"))
+        .withBean("two", Pipeline.class, () -> checkpoint("two"))
+        .run(
+            context -> {
+              Pipelines pipelines = context.getBean(Pipelines.class);
+              assertThat(pipelines.pipelines()).containsOnlyKeys("one", "two");
+              aRunCompletes(pipelines, context.getBean(Orchestrator.class), "two");
+            });
+  }
+
+  @Test
+  void theApplicationsPipelinesBeanIsUsedAsItIs() {
+    Pipelines own = Pipelines.of(checkpoint("own"));
+    runner
+        .withBean(Pipelines.class, () -> own)
+        .withBean("beside", Pipeline.class, () -> checkpoint("beside"))
+        .run(
+            context -> {
+              assertThat(context).hasSingleBean(Pipelines.class);
+              assertThat(context.getBean(Pipelines.class)).isSameAs(own);
+              aRunCompletes(own, context.getBean(Orchestrator.class), "own");
+            });
+  }
+
+  @Test
+  void withoutPipelinesThereAreNoPipelineHandlersOrEndpoints() {
+    WebApplicationContextRunner web =
+        new WebApplicationContextRunner()
+            .withConfiguration(
+                AutoConfigurations.of(
+                    OrchestratorAutoConfiguration.class, OrchestratorWebAutoConfiguration.class));
+    web.run(
+        context -> {
+          assertThat(context).doesNotHaveBean(Pipelines.class);
+          assertThat(context).doesNotHaveBean("orchestratorPipelineHandlers");
+          assertThat(context).doesNotHaveBean(PipelineApiController.class);
+        });
+    web.withBean(Pipeline.class, () -> checkpoint("one"))
+        .run(context -> assertThat(context).hasSingleBean(PipelineApiController.class));
   }
 }

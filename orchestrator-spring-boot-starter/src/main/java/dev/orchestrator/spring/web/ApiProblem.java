@@ -32,6 +32,11 @@ final class ApiProblem extends RuntimeException {
     return new ApiProblem(400, "bad-request", "The request cannot be read", detail, Map.of());
   }
 
+  /** A 403 for a request scoped to one owner that asks for what is every owner's. */
+  static ApiProblem forbidden(String title, String detail) {
+    return new ApiProblem(403, "forbidden", title, detail, Map.of());
+  }
+
   int status() {
     return status;
   }

@@ -30,7 +30,8 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
     assignableTypes = {
       TaskApiController.class,
       EventStreamController.class,
-      ScheduleApiController.class
+      ScheduleApiController.class,
+      PipelineApiController.class
     })
 @Order(Ordered.HIGHEST_PRECEDENCE + 100)
 public class ApiProblems {

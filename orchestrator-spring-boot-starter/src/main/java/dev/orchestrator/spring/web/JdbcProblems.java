@@ -19,7 +19,8 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
     assignableTypes = {
       TaskApiController.class,
       EventStreamController.class,
-      ScheduleApiController.class
+      ScheduleApiController.class,
+      PipelineApiController.class
     })
 @Order(Ordered.HIGHEST_PRECEDENCE + 50)
 public class JdbcProblems {

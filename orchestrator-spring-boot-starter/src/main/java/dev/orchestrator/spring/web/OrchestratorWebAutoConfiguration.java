@@ -1,8 +1,10 @@
 package dev.orchestrator.spring.web;
 
 import dev.orchestrator.Orchestrator;
+import dev.orchestrator.pipeline.Pipelines;
 import dev.orchestrator.spring.OrchestratorAutoConfiguration;
 import dev.orchestrator.spring.OrchestratorProperties;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -16,7 +18,8 @@ import org.springframework.web.servlet.DispatcherServlet;
 
 /**
  * The REST API and the event stream, in a servlet web application with Spring MVC, unless {@code
- * orchestrator.web.enabled=false}. Every bean backs off when the application defines its own.
+ * orchestrator.web.enabled=false}; the pipeline endpoints when the application has {@link
+ * Pipelines}. Every bean backs off when the application defines its own.
  */
 @AutoConfiguration(after = OrchestratorAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -33,8 +36,23 @@ public class OrchestratorWebAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   TaskApiController orchestratorTaskApi(
-      Orchestrator orchestrator, OwnerResolver owners, OrchestratorProperties properties) {
-    return new TaskApiController(orchestrator, owners, properties);
+      Orchestrator orchestrator,
+      OwnerResolver owners,
+      OrchestratorProperties properties,
+      ObjectProvider<Pipelines> pipelines) {
+    return new TaskApiController(
+        orchestrator, owners, properties, pipelines.getIfAvailable() != null);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  @ConditionalOnBean(Pipelines.class)
+  PipelineApiController orchestratorPipelineApi(
+      Orchestrator orchestrator,
+      Pipelines pipelines,
+      OwnerResolver owners,
+      OrchestratorProperties properties) {
+    return new PipelineApiController(orchestrator, pipelines, owners, properties);
   }
 
   @Bean

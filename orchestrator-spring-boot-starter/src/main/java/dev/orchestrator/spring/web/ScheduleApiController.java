@@ -57,12 +57,9 @@ public class ScheduleApiController {
   /** Refuses a request scoped to an owner: schedules are every owner's concern, an operator's. */
   private void operator(HttpServletRequest request) {
     if (owners.resolve(request) != null) {
-      throw new ApiProblem(
-          403,
-          "forbidden",
+      throw ApiProblem.forbidden(
           "Schedules are managed for every owner",
-          "a request scoped to an owner cannot see or change schedules",
-          Map.of());
+          "a request scoped to an owner cannot see or change schedules");
     }
   }
 

@@ -45,12 +45,27 @@ public class TaskApiController {
   private final Orchestrator orchestrator;
   private final OwnerResolver owners;
   private final OrchestratorProperties properties;
+  private final boolean pipelines;
 
+  /** The API of a service without pipelines. */
   public TaskApiController(
       Orchestrator orchestrator, OwnerResolver owners, OrchestratorProperties properties) {
+    this(orchestrator, owners, properties, false);
+  }
+
+  /**
+   * @param pipelines whether the pipeline endpoints ({@link PipelineApiController}) are served too:
+   *     the OpenAPI document lists them only then
+   */
+  public TaskApiController(
+      Orchestrator orchestrator,
+      OwnerResolver owners,
+      OrchestratorProperties properties,
+      boolean pipelines) {
     this.orchestrator = orchestrator;
     this.owners = owners;
     this.properties = properties;
+    this.pipelines = pipelines;
   }
 
   private OwnerScope scope(HttpServletRequest request) {
@@ -334,12 +349,9 @@ public class TaskApiController {
 
   private void requireEveryOwner(HttpServletRequest request, String what) {
     if (owners.resolve(request) != null) {
-      throw new ApiProblem(
-          403,
-          "forbidden",
+      throw ApiProblem.forbidden(
           "Not for one owner",
-          "a request scoped to one owner cannot " + what + ": it holds every owner's tasks",
-          Map.of());
+          "a request scoped to one owner cannot " + what + ": it holds every owner's tasks");
     }
   }
 
@@ -396,7 +408,10 @@ public class TaskApiController {
     return ok(body);
   }
 
-  /** The OpenAPI 3 document of this API, with the base path it is served under. */
+  /**
+   * The OpenAPI 3 document of this API, with the base path it is served under; the operations
+   * tagged {@code pipelines} only when the pipeline endpoints are served.
+   */
   @GetMapping("/openapi.json")
   public ResponseEntity<String> openApi(HttpServletRequest request) throws java.io.IOException {
     try (java.io.InputStream in = TaskApiController.class.getResourceAsStream("openapi.json")) {
@@ -405,8 +420,26 @@ public class TaskApiController {
       doc.putArray("servers")
           .addObject()
           .put("url", request.getContextPath() + properties.getWeb().getBasePath());
+      if (!pipelines) {
+        ((com.fasterxml.jackson.databind.node.ObjectNode) doc.get("paths"))
+            .properties()
+            .removeIf(path -> tagged(path.getValue(), "pipelines"));
+        doc.remove("tags");
+      }
       return ok(doc);
     }
+  }
+
+  /** True when an operation of the path is tagged so. */
+  private static boolean tagged(com.fasterxml.jackson.databind.JsonNode path, String tag) {
+    for (com.fasterxml.jackson.databind.JsonNode operation : path) {
+      for (com.fasterxml.jackson.databind.JsonNode t : operation.path("tags")) {
+        if (tag.equals(t.asText())) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The nodes alive now, with the attempts each runs. */

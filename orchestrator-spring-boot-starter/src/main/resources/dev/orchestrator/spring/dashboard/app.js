@@ -1,7 +1,8 @@
-// The dashboard's entry: reads its config, routes the hash (#/, #/tasks, #/task/<id>,
-// #/task/<id>/lineage, #/schedules, #/new), and keeps the live connection's status in the header.
+// The dashboard's entry: reads its config and the service's pipelines, routes the hash (#/,
+// #/tasks, #/task/<id>, #/task/<id>/lineage, #/runs, #/run/<id>, #/schedules, #/new), and keeps
+// the live connection's status in the header.
 
-import { setBase } from './api.js';
+import { setBase, optional } from './api.js';
 import { h, clear, drawn } from './dom.js';
 import * as live from './live.js';
 import * as overview from './overview.js';
@@ -10,8 +11,10 @@ import * as detail from './detail.js';
 import * as lineage from './lineage.js';
 import * as create from './create.js';
 import * as schedules from './schedules.js';
+import * as runs from './runs.js';
+import * as run from './run.js';
 
-const ctx = { readOnly: true };
+const ctx = { readOnly: true, pipelines: null };
 let cleanup = null;
 
 window.addEventListener('error', (e) => {
@@ -43,6 +46,13 @@ async function route() {
     arg = parts[1];
     view = parts[2] === 'lineage' ? lineage : detail;
     nav = 'tasks';
+  } else if (parts[0] === 'runs' && parts.length === 1 && ctx.pipelines) {
+    view = runs;
+    nav = 'runs';
+  } else if (parts[0] === 'run' && parts[1] && parts.length === 2 && ctx.pipelines) {
+    arg = parts[1];
+    view = run;
+    nav = 'runs';
   } else if (parts[0] === 'schedules' && parts.length === 1) {
     view = schedules;
     nav = 'schedules';
@@ -80,6 +90,12 @@ async function boot() {
   }
   document.body.classList.toggle('read-only', ctx.readOnly);
   if (ctx.readOnly) document.getElementById('nav-new').remove();
+  try {
+    ctx.pipelines = await optional('/pipelines'); // null: the service has no pipelines
+  } catch (e) {
+    ctx.pipelines = []; // there are runs to see, but the list of pipelines is refused
+  }
+  if (!ctx.pipelines) document.getElementById('nav-runs').remove();
   const badge = document.getElementById('live');
   live.onStatus((state) => {
     badge.textContent =

@@ -2,7 +2,7 @@
 // on a time axis, and the audit trail; live while the task runs; cancel, retry and chain.
 
 import { get, post } from './api.js';
-import { drawn, h, s, clear, badge, pausedBadge, time, millis, between, num, money, title, shortId, CANCELLABLE, RETRYABLE } from './dom.js';
+import { drawn, h, s, clear, badge, pausedBadge, time, millis, between, num, money, title, shortId, CANCELLABLE, RETRYABLE, acting } from './dom.js';
 import * as live from './live.js';
 
 /** Redraws when the window's width changes. */
@@ -50,21 +50,12 @@ export async function render(main, { id }, ctx) {
   }
 
   /** Runs an action; a refusal shows the API's problem message. */
-  async function act(button, fn, done) {
-    button.disabled = true;
-    notice.hidden = true;
-    try {
+  const act = (button, fn, done) =>
+    acting(button, notice, async () => {
       const result = await fn();
       if (done) done(result);
       await load();
-    } catch (e) {
-      notice.hidden = false;
-      notice.className = 'notice error';
-      notice.textContent = 'Refused: ' + e.message;
-    } finally {
-      button.disabled = false;
-    }
-  }
+    });
 
   await load();
   const reload = live.throttle(load, 100);

@@ -124,6 +124,29 @@ export function title(task) {
   return task.type + ' ' + shortId(task.id);
 }
 
+/** Shows in a view's state line, as an alert, why the view cannot load. */
+export function failed(state, text) {
+  state.hidden = false;
+  state.className = 'state error';
+  state.setAttribute('role', 'alert');
+  state.textContent = text;
+}
+
+/** Runs an action with its button disabled and its notice hidden; a refusal shows in the notice. */
+export async function acting(button, notice, fn) {
+  button.disabled = true;
+  notice.hidden = true;
+  try {
+    await fn();
+  } catch (e) {
+    notice.hidden = false;
+    notice.className = 'notice error';
+    notice.textContent = 'Refused: ' + e.message;
+  } finally {
+    button.disabled = false;
+  }
+}
+
 export function field(label, input, hint) {
   const id = input.id || 'f-' + Math.random().toString(36).slice(2, 9);
   input.id = id;

@@ -7,8 +7,8 @@ import { get } from './api.js';
 import { drawn, h, s, clear, title, shortId } from './dom.js';
 import * as live from './live.js';
 
-const NODE_W = 150;
-const NODE_H = 46;
+export const NODE_W = 150;
+export const NODE_H = 46;
 const GAP_X = 20;
 const GAP_Y = 56;
 
@@ -27,9 +27,7 @@ export async function render(main, { id }) {
       const lin = await get('/tasks/' + id + '/lineage');
       known = new Set(lin.tasks.map((t) => t.id));
       roots = new Set(lin.tasks.map((t) => t.rootId || t.id));
-      const inner = box.clientWidth - 2 * parseFloat(getComputedStyle(box).paddingLeft);
-      const perRow = Math.max(1, Math.floor((inner - 24 + GAP_X) / (NODE_W + GAP_X)));
-      clear(box, legend(lin.tasks.length), graph(lin, id, perRow));
+      clear(box, legend(lin.tasks.length), graph(lin, id, perRow(box)));
       drawn();
     } catch (e) {
       clear(box, h('p.state.error', { role: 'alert' }, 'Cannot load the lineage: ' + e.message));
@@ -58,6 +56,12 @@ export async function render(main, { id }) {
     window.removeEventListener('resize', reload);
     off();
   };
+}
+
+/** How many boxes fit side by side in the box's width. */
+export function perRow(box) {
+  const inner = box.clientWidth - 2 * parseFloat(getComputedStyle(box).paddingLeft);
+  return Math.max(1, Math.floor((inner - 24 + GAP_X) / (NODE_W + GAP_X)));
 }
 
 function legend(n) {
@@ -114,11 +118,15 @@ export function layout(tasks, edges, perRow = Infinity) {
   };
 }
 
-function graph(lin, current, perRow) {
-  const { coords, width, height } = layout(lin.tasks, lin.edges, perRow);
-  const svg = s('svg', { class: 'lineage', id: 'lineage', width, height, viewBox: `0 0 ${width} ${height}`, role: 'group', 'aria-label': 'Lineage graph' });
-  svg.append(s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto' }, s('path', { d: 'M0 0 10 5 0 10z', class: 'arrowhead' }))));
-  for (const e of lin.edges) {
+/**
+ * Draws each edge {parentId, childId} between the laid-out boxes as a curve with an arrowhead,
+ * under a marker of this id (unique in the page). An edge that skips rows and would pass behind a
+ * box of the rows between goes round it, down the free lane nearest to its middle.
+ */
+export function drawEdges(svg, edges, coords, markerId) {
+  svg.append(s('defs', {}, s('marker', { id: markerId, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto' }, s('path', { d: 'M0 0 10 5 0 10z', class: 'arrowhead' }))));
+  const boxes = [...coords.values()];
+  for (const e of edges) {
     const a = coords.get(e.parentId);
     const b = coords.get(e.childId);
     if (!a || !b) continue;
@@ -127,8 +135,32 @@ function graph(lin, current, perRow) {
     const x2 = b.x + NODE_W / 2;
     const y2 = b.y - 2;
     const my = (y1 + y2) / 2;
-    svg.append(s('path', { d: `M${x1} ${y1} C${x1} ${my} ${x2} ${my} ${x2} ${y2}`, class: 'edge', 'marker-end': 'url(#arrow)' }));
+    const between = boxes.filter((c) => c.y > a.y && c.y < b.y);
+    const lane = freeLane(between, x1, x2);
+    const d = lane === null
+      ? `M${x1} ${y1} C${x1} ${my} ${x2} ${my} ${x2} ${y2}`
+      : `M${x1} ${y1} C${x1} ${y1 + GAP_Y / 2} ${lane} ${y1} ${lane} ${y1 + GAP_Y / 2} L${lane} ${y2 - GAP_Y / 2} C${lane} ${y2} ${x2} ${y2 - GAP_Y / 2} ${x2} ${y2}`;
+    svg.append(s('path', { d, class: 'edge', 'marker-end': `url(#${markerId})`, 'data-from': e.parentId, 'data-to': e.childId }));
   }
+}
+
+/** Null when no box lies between x1 and x2; else the x nearest their middle that misses every box. */
+function freeLane(boxes, x1, x2) {
+  const hits = (x, c) => x > c.x - 4 && x < c.x + NODE_W + 4;
+  const lo = Math.min(x1, x2);
+  const hi = Math.max(x1, x2);
+  if (!boxes.some((c) => c.x < hi + 4 && c.x + NODE_W > lo - 4)) return null;
+  const mid = (x1 + x2) / 2;
+  const candidates = boxes.flatMap((c) => [c.x - GAP_X / 2, c.x + NODE_W + GAP_X / 2]);
+  const free = candidates.filter((x) => !boxes.some((c) => hits(x, c)));
+  free.sort((p, q) => Math.abs(p - mid) - Math.abs(q - mid));
+  return free.length ? free[0] : null;
+}
+
+function graph(lin, current, perRow) {
+  const { coords, width, height } = layout(lin.tasks, lin.edges, perRow);
+  const svg = s('svg', { class: 'lineage', id: 'lineage', width, height, viewBox: `0 0 ${width} ${height}`, role: 'group', 'aria-label': 'Lineage graph' });
+  drawEdges(svg, lin.edges, coords, 'arrow');
   for (const t of lin.tasks) {
     const c = coords.get(t.id);
     const name = title(t);

@@ -4,7 +4,7 @@
 // Live: task events (a fire makes one) and a slow timer (a skipped fire makes none) reload it.
 
 import { get, put, del } from './api.js';
-import { h, clear, field, badge, ago, time, shortId } from './dom.js';
+import { h, clear, field, badge, ago, time, shortId, failed } from './dom.js';
 import * as live from './live.js';
 
 const RECENT = 10;
@@ -121,10 +121,7 @@ export async function render(main, _args, ctx = { readOnly: true }) {
       state.textContent = ctx.readOnly ? 'No schedules.' : 'No schedules yet. Create one below.';
     } catch (e) {
       table.hidden = true;
-      state.hidden = false;
-      state.className = 'state error';
-      state.setAttribute('role', 'alert');
-      state.textContent = 'Cannot load schedules: ' + e.message;
+      failed(state, 'Cannot load schedules: ' + e.message);
     } finally {
       loading = false;
     }

@@ -4,7 +4,7 @@
 // (POST /tasks/bulk), after a confirm step that says what they will touch.
 
 import { get, post, query } from './api.js';
-import { h, clear, STATUSES, CANCELLABLE, RETRYABLE, badge, pausedBadge, ago, title, shortId, millis, between } from './dom.js';
+import { h, clear, STATUSES, CANCELLABLE, RETRYABLE, badge, pausedBadge, ago, title, shortId, millis, between, failed } from './dom.js';
 import * as live from './live.js';
 
 const PAGE = 50;
@@ -255,10 +255,7 @@ export async function render(main, { params }, ctx = { readOnly: true }) {
       more.hidden = !next;
       showState();
     } catch (e) {
-      state.hidden = false;
-      state.className = 'state error';
-      state.setAttribute('role', 'alert');
-      state.textContent = 'Cannot load tasks: ' + e.message;
+      failed(state, 'Cannot load tasks: ' + e.message);
     } finally {
       more.disabled = false;
     }

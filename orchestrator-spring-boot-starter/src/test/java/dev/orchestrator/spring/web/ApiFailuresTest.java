@@ -58,6 +58,8 @@ class ApiFailuresTest extends ApiTestSupport {
     assertThat(r.raw().body()).doesNotContain("connection refused");
     assertThat(get("/health").status()).isEqualTo(503);
     assertProblem(post("/tasks", "{\"prompt\": \"x\"}"), 503, "unavailable");
+    assertProblem(get("/runs/" + UUID.randomUUID()), 503, "unavailable");
+    assertProblem(post("/pipelines/lookup/runs", "{\"goal\": \"x\"}"), 503, "unavailable");
   }
 
   @Test

@@ -85,6 +85,15 @@ abstract class ApiTestSupport {
         });
   }
 
+  /** Tasks in every status: other tests' tasks change status, but none appears on its own. */
+  long total() throws Exception {
+    long n = 0;
+    for (JsonNode count : get("/stats").body().path("counts")) {
+      n += count.asLong();
+    }
+    return n;
+  }
+
   static void assertProblem(Reply r, int status, String kind) {
     assertThat(r.status()).as("%s", r.body()).isEqualTo(status);
     assertThat(r.header("Content-Type")).startsWith("application/problem+json");

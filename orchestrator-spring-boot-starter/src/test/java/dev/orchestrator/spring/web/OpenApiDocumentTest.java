@@ -18,7 +18,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
-/** The OpenAPI document describes exactly the endpoints the starter serves, under its base path. */
+/**
+ * The OpenAPI document describes exactly the endpoints the starter serves, under its base path: the
+ * pipeline endpoints when the service has pipelines (this one has), and not otherwise.
+ */
 @SpringBootTest(
     classes = ApiTestApplication.class,
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -82,6 +85,24 @@ class OpenApiDocumentTest {
   private static boolean ours(HandlerMethod method) {
     return method.getBeanType() == TaskApiController.class
         || method.getBeanType() == EventStreamController.class
-        || method.getBeanType() == ScheduleApiController.class;
+        || method.getBeanType() == ScheduleApiController.class
+        || method.getBeanType() == PipelineApiController.class;
+  }
+
+  @Test
+  void withoutPipelinesTheDocumentHasNoPipelineEndpoints() throws Exception {
+    TaskApiController api =
+        new TaskApiController(
+            null, OwnerResolver.NONE, new dev.orchestrator.spring.OrchestratorProperties());
+    JsonNode doc =
+        new ObjectMapper()
+            .readTree(
+                api.openApi(new org.springframework.mock.web.MockHttpServletRequest()).getBody());
+    Set<String> paths = new TreeSet<>();
+    doc.path("paths").fieldNames().forEachRemaining(paths::add);
+    assertThat(paths).contains("/tasks", "/schedules", "/events");
+    assertThat(paths)
+        .noneMatch(p -> p.startsWith("/runs") || p.startsWith("/pipelines") || p.equals("/tools"));
+    assertThat(doc.has("tags")).isFalse();
   }
 }

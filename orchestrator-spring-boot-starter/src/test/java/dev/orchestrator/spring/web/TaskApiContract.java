@@ -24,15 +24,6 @@ import org.junit.jupiter.api.Test;
  * every error kind, hostile input included. Subclasses run it on a store of their choice.
  */
 abstract class TaskApiContract extends ApiTestSupport {
-  /** Tasks in every status: other tests' tasks change status, but none appears on its own. */
-  long total() throws Exception {
-    long n = 0;
-    for (JsonNode count : get("/stats").body().path("counts")) {
-      n += count.asLong();
-    }
-    return n;
-  }
-
   // ---- the happy paths ----
 
   @Test

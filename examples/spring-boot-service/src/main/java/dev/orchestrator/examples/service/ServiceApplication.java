@@ -3,6 +3,7 @@ package dev.orchestrator.examples.service;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.orchestrator.pipeline.Pipeline;
 import dev.orchestrator.spi.HandlerResult;
 import dev.orchestrator.spring.OrchestratorHandler;
 import dev.orchestrator.spring.web.OwnerResolver;
@@ -18,7 +19,8 @@ import org.springframework.core.env.Environment;
 /**
  * A host service: the starter gives it the orchestrator, the REST API at {@code /orchestrator/api},
  * the event stream and Actuator health; this class adds what a real service would: a handler of its
- * own, and its PostgreSQL, Redis and model from the environment.
+ * own, a pipeline ({@link WeeklyUpdate}: the dashboard's Runs view runs it), and its PostgreSQL,
+ * Redis and model from the environment.
  *
  * <ul>
  *   <li>{@code ORCHESTRATOR_POSTGRES_URL} (a JDBC URL): tasks in PostgreSQL, shared by every
@@ -68,6 +70,12 @@ public class ServiceApplication {
           long words = text == null ? 0 : text.strip().split("\\s+").length;
           return HandlerResult.of(String.format(Locale.ROOT, "%d words", words));
         });
+  }
+
+  /** The demo pipeline: a project's weekly update from bundled tickets and metrics. */
+  @Bean
+  Pipeline weeklyUpdate() {
+    return WeeklyUpdate.pipeline();
   }
 
   /** Requests with {@code X-User-Id} act for that owner; others see every owner's tasks. */

@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
-/** The example service as a newcomer meets it: the API, the docs page and Actuator health. */
+/**
+ * The example service as a newcomer meets it: the API, the docs page, Actuator health, and a run of
+ * its demo pipeline.
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ServiceApplicationTest {
   @LocalServerPort int port;
@@ -59,5 +62,37 @@ class ServiceApplicationTest {
                 .path("status")
                 .asText())
         .isEqualTo("UP");
+  }
+
+  @Test
+  void theDemoPipelineRunsOverHttpToAnUpdateThatNamesTheRisks() throws Exception {
+    HttpResponse<String> started =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + port
+                            + "/orchestrator/api/pipelines/weekly-update/runs"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"goal\": \"Weekly update\", \"context\": {\"project\": \"borealis\"}}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
+    String id = json.readTree(started.body()).path("id").asText();
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+    JsonNode run;
+    do {
+      Thread.sleep(50);
+      run = json.readTree(get("/orchestrator/api/runs/" + id).body());
+    } while (!"COMPLETED".equals(run.path("status").asText()) && Instant.now().isBefore(deadline));
+    assertThat(run.path("status").asText()).as("%s", run).isEqualTo("COMPLETED");
+    assertThat(run.path("totalSteps").asInt()).isEqualTo(4);
+    assertThat(run.path("result").asText()).startsWith("mock[").contains("risks");
+    assertThat(run.path("steps").get(2).path("result").path("output").asText())
+        .isEqualTo("risk BOR-7 (high): Nightly export misses the last hour");
+    assertThat(run.path("plan").path("steps").get(0).path("arguments").path("project").asText())
+        .isEqualTo("borealis");
   }
 }

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchestrator.examples.service.ServiceApplication;
+import dev.orchestrator.pipeline.Pipeline;
+import dev.orchestrator.pipeline.Plan;
+import dev.orchestrator.pipeline.Tool;
+import dev.orchestrator.pipeline.ToolRegistry;
 import dev.orchestrator.retry.FatalTaskException;
 import dev.orchestrator.spi.HandlerResult;
 import dev.orchestrator.spring.OrchestratorHandler;
@@ -16,6 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,8 +41,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * The dashboard in headless Chromium against the example service on a random port: every action,
- * live updates from the event stream, hostile content, and screenshots of each view at 1280 and 390
- * px under target/screenshots.
+ * live updates from the event stream (and, for a pipeline run, from polling), hostile content, and
+ * screenshots of each view at 1280 and 390 px under target/screenshots.
  */
 @SpringBootTest(
     classes = {ServiceApplication.class, DashboardBrowserTest.Handlers.class},
@@ -48,9 +54,33 @@ class DashboardBrowserTest {
   private static final String HOSTILE_PROMPT =
       "<img src=x onerror=alert(1)> <script>window.__pwned = 1; alert(2)</script>";
 
-  /** A slow task that runs until cancelled, and one whose first attempt fails for good. */
+  /**
+   * A slow task that runs until cancelled, one whose first attempt fails for good, and a pipeline
+   * whose first step holds until cancelled (beside the service's own, weekly-update).
+   */
   @TestConfiguration
   static class Handlers {
+    @Bean
+    Pipeline slowPipeline() {
+      Tool hold = Tool.builder("hold").maxAttempts(1).function(Handlers::untilCancelled).build();
+      return Pipeline.builder("slow-demo")
+          .tools(ToolRegistry.of(hold))
+          .planner(
+              (request, stage) ->
+                  new Plan(
+                      request.goal(),
+                      List.of(
+                          Plan.Step.tool("hold", "hold", null).describedAs("Holds until cancelled"),
+                          Plan.Step.llm("after", "After ${steps.hold.output}").after("hold"))))
+          .build();
+    }
+
+    /** A tool call that ends only when its attempt is cancelled (interrupted). */
+    static String untilCancelled(JsonNode arguments) throws InterruptedException {
+      new java.util.concurrent.CountDownLatch(1).await();
+      return "never";
+    }
+
     @Bean
     OrchestratorHandler slow() {
       return new OrchestratorHandler(
@@ -182,11 +212,16 @@ class DashboardBrowserTest {
   }
 
   private JsonNode awaitStatus(String id, String status) throws Exception {
+    return awaitStatusAt("/tasks/" + id, status);
+  }
+
+  /** What the path answers once its status is this one (a task's, or a run's). */
+  private JsonNode awaitStatusAt(String path, String status) throws Exception {
     Instant deadline = Instant.now().plus(WAIT);
-    JsonNode task = api("GET", "/tasks/" + id, null);
+    JsonNode task = api("GET", path, null);
     while (!status.equals(task.path("status").asText()) && Instant.now().isBefore(deadline)) {
       Thread.sleep(50); // polling the API from the test's own client, with a deadline
-      task = api("GET", "/tasks/" + id, null);
+      task = api("GET", path, null);
     }
     assertThat(task.path("status").asText()).isEqualTo(status);
     return task;
@@ -300,11 +335,11 @@ class DashboardBrowserTest {
   }
 
   private double nodeY(String id) {
-    return ((Number)
-            browser.js(
-                "return document.querySelector(\"#lineage .node[data-id='\" + arguments[0]"
-                    + " + \"'] rect\").getBBox().y",
-                id))
+    return boxY("#lineage .node[data-id='" + id + "'] rect");
+  }
+
+  private double boxY(String css) {
+    return ((Number) browser.js("return document.querySelector(arguments[0]).getBBox().y", css))
         .doubleValue();
   }
 
@@ -624,5 +659,156 @@ class DashboardBrowserTest {
             HttpRequest.newBuilder(URI.create(url("ui/..%2F..%2Fweb%2Fopenapi.json"))).build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(escape.statusCode()).isGreaterThanOrEqualTo(400);
+  }
+
+  // ---- pipeline runs ----
+
+  private String startRun(String pipeline, String goal, String project) throws Exception {
+    Map<String, Object> body =
+        project == null
+            ? Map.of("goal", goal)
+            : Map.of("goal", goal, "context", Map.of("project", project));
+    return api("POST", "/pipelines/" + pipeline + "/runs", json.writeValueAsString(body))
+        .path("id")
+        .asText();
+  }
+
+  private String runStatus() {
+    return browser
+        .driver
+        .findElement(By.cssSelector("h1[data-status]"))
+        .getAttribute("data-status");
+  }
+
+  private List<String> attributes(String css, String... names) {
+    return browser.driver.findElements(By.cssSelector(css)).stream()
+        .map(
+            e ->
+                java.util.Arrays.stream(names)
+                    .map(e::getAttribute)
+                    .collect(Collectors.joining(">")))
+        .toList();
+  }
+
+  private void clickStep(String step) {
+    browser
+        .driver
+        .findElement(By.cssSelector("#run-graph .node[data-step='" + step + "']"))
+        .click();
+  }
+
+  @Test
+  void aRunIsDrawnAsAGraphAndAStepListThatFollowItUntilEveryStepCompleted() throws Exception {
+    String id = startRun("weekly-update", "Weekly update for the steering group", "atlas");
+    open("#/run/" + id);
+    wait.until(d -> attributes("#run-steps tbody tr", "data-step").size() == 4);
+    wait.until(
+        d ->
+            attributes("#run-steps tbody tr", "data-status")
+                .equals(List.of("COMPLETED", "COMPLETED", "COMPLETED", "COMPLETED")));
+    wait.until(d -> runStatus().equals("COMPLETED"));
+    // one node per step, one edge per dependency, parents above children
+    assertThat(attributes("#run-graph .node", "data-step"))
+        .containsExactlyInAnyOrder("tickets", "metrics", "risks", "update");
+    assertThat(browser.driver.findElements(By.cssSelector("#run-graph .node.s-completed")))
+        .hasSize(4);
+    assertThat(Set.copyOf(attributes("#run-graph .edge", "data-from", "data-to")))
+        .containsExactlyInAnyOrder(
+            "tickets>risks", "tickets>update", "metrics>update", "risks>update");
+    assertThat(browser.driver.findElements(By.cssSelector("#run-graph .edge"))).hasSize(4);
+    String node = "#run-graph .node[data-step='%s'] rect";
+    assertThat(boxY(node.formatted("tickets"))).isLessThan(boxY(node.formatted("risks")));
+    assertThat(boxY(node.formatted("risks"))).isLessThan(boxY(node.formatted("update")));
+    assertThat(text(By.id("run-summary"))).contains("4 of 4 steps");
+    assertThat(text(By.id("run-result"))).startsWith("mock[").contains("risks");
+
+    // a step's artifact and its trace, on a click in the graph
+    clickStep("risks");
+    wait.until(d -> d.findElement(By.id("step-output")).getText().contains("risk ATL-112"));
+    assertThat(text(By.id("step-input"))).contains("ATL-101").contains("\"tickets\"");
+    assertThat(text(By.id("step-trace"))).contains("risk_flags");
+    assertThat(
+            browser
+                .driver
+                .findElement(By.cssSelector("#run-steps tr[data-step='risks']"))
+                .getAttribute("class"))
+        .contains("selected");
+    assertThat(browser.driver.findElements(By.cssSelector("#trace-list li")).size())
+        .isGreaterThan(4);
+    assertNoReload();
+    browser.screenshot("run", 1280);
+    browser.screenshot("run", 390);
+    browser.js("document.getElementById('run-steps').scrollIntoView()");
+    browser.screenshot("run-steps", 1280);
+
+    go("#/runs");
+    By row = By.cssSelector("#run-list .run-row[data-id='" + id + "']");
+    wait.until(d -> "COMPLETED".equals(d.findElement(row).getAttribute("data-status")));
+    assertThat(text(row)).contains("weekly-update").contains("4 of 4 steps");
+    browser.screenshot("runs", 1280);
+    browser.screenshot("runs", 390);
+  }
+
+  @Test
+  void aRunStartedInTheFormIsPausedResumedAndCancelledFromItsPage() throws Exception {
+    open("#/runs");
+    new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("run-pipeline")))
+        .selectByValue("slow-demo");
+    browser.driver.findElement(By.id("run-goal")).sendKeys("Hold on");
+    browser.driver.findElement(By.id("run-start")).click();
+    wait.until(ExpectedConditions.urlMatches("#/run/[0-9a-f-]{36}$"));
+    String id = browser.driver.getCurrentUrl().replaceAll(".*#/run/", "");
+    By hold = By.cssSelector("#run-graph .node[data-step='hold']");
+    wait.until(d -> d.findElement(hold).getAttribute("class").contains("s-running"));
+
+    browser.driver.findElement(By.id("run-pause")).click();
+    wait.until(d -> !d.findElements(By.cssSelector("h1 .s-paused")).isEmpty());
+    assertThat(api("GET", "/runs/" + id, null).path("paused").asBoolean()).isTrue();
+    browser.screenshot("run-paused", 1280);
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("run-resume"))).click();
+    wait.until(d -> d.findElements(By.cssSelector("h1 .s-paused")).isEmpty());
+    assertThat(api("GET", "/runs/" + id, null).path("paused").asBoolean()).isFalse();
+
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("run-cancel"))).click();
+    wait.until(d -> runStatus().equals("CANCELLED"));
+    wait.until(d -> d.findElement(hold).getAttribute("class").contains("s-cancelled"));
+    assertThat(browser.driver.findElements(By.id("run-cancel"))).isEmpty();
+    assertThat(browser.driver.findElements(By.id("rerun-form"))).hasSize(1);
+    assertNoReload();
+  }
+
+  @Test
+  void aFailedRunIsRerunFromItsFailedStepWithOtherArguments() throws Exception {
+    String goal = "<img src=x onerror=alert(1)> update";
+    String id = startRun("weekly-update", goal, "nowhere");
+    awaitStatusAt("/runs/" + id, "FAILED");
+    open("#/run/" + id);
+    wait.until(d -> runStatus().equals("FAILED"));
+    assertThat(text(By.id("run-error"))).contains("no project 'nowhere'");
+    assertThat(text(By.id("run-summary"))).contains(goal);
+    assertThat(browser.driver.findElements(By.cssSelector("main img"))).isEmpty();
+    clickStep("tickets");
+    wait.until(d -> d.findElement(By.id("step-error")).getText().contains("no project 'nowhere'"));
+    assertThat(
+            new org.openqa.selenium.support.ui.Select(
+                    browser.driver.findElement(By.id("rerun-step")))
+                .getFirstSelectedOption()
+                .getText())
+        .isEqualTo("tickets");
+    WebElement arguments = browser.driver.findElement(By.id("rerun-arguments"));
+    arguments.clear();
+    arguments.sendKeys("{\"project\": \"atlas\"}");
+    browser.screenshot("run-failed", 1280);
+    browser.driver.findElement(By.id("rerun")).click();
+    wait.until(
+        d ->
+            d.getCurrentUrl().matches(".*#/run/[0-9a-f-]{36}$") && !d.getCurrentUrl().endsWith(id));
+    String again = browser.driver.getCurrentUrl().replaceAll(".*#/run/", "");
+    wait.until(d -> runStatus().equals("COMPLETED"));
+    assertThat(browser.driver.findElement(By.id("rerun-of")).getAttribute("href")).endsWith(id);
+    JsonNode run = api("GET", "/runs/" + again, null);
+    assertThat(run.path("rerunOf").asText()).isEqualTo(id);
+    assertThat(run.path("steps").get(0).path("result").path("output").asText()).contains("ATL-101");
+    assertNoReload();
   }
 }

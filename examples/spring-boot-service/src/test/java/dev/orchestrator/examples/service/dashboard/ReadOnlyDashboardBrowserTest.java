@@ -6,7 +6,10 @@ import dev.orchestrator.Orchestrator;
 import dev.orchestrator.Task;
 import dev.orchestrator.TaskSpec;
 import dev.orchestrator.TaskStatus;
+import dev.orchestrator.pipeline.PipelineRun;
+import dev.orchestrator.pipeline.Pipelines;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +29,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 class ReadOnlyDashboardBrowserTest {
   @LocalServerPort int port;
   @Autowired Orchestrator orchestrator;
+  @Autowired Pipelines pipelines;
   private Browser browser;
   private WebDriverWait wait;
 
@@ -97,5 +101,26 @@ class ReadOnlyDashboardBrowserTest {
     } finally {
       orchestrator.unschedule("read-only-hourly");
     }
+  }
+
+  @Test
+  void runsAreShownWithoutTheirActions() throws Exception {
+    PipelineRun run =
+        pipelines.await(
+            orchestrator,
+            pipelines.start(orchestrator, "weekly-update", "Read-only update", Map.of()).id(),
+            Duration.ofSeconds(15));
+    assertThat(run.status()).isEqualTo(PipelineRun.Status.COMPLETED);
+    browser.driver.get("http://127.0.0.1:" + port + "/orchestrator/#/runs");
+    wait.until(
+        d ->
+            !d.findElements(By.cssSelector("#run-list .run-row[data-id='" + run.id() + "']"))
+                .isEmpty());
+    assertThat(browser.driver.findElements(By.id("run-form"))).as("no start form").isEmpty();
+    browser.js("location.hash = arguments[0]", "#/run/" + run.id());
+    wait.until(d -> d.findElements(By.cssSelector("#run-graph .node.s-completed")).size() == 4);
+    assertThat(browser.driver.findElements(By.id("rerun-form"))).isEmpty();
+    assertThat(browser.driver.findElements(By.cssSelector("section.actions button"))).isEmpty();
+    assertThat(browser.consoleErrors()).isEmpty();
   }
 }
