@@ -220,6 +220,27 @@ public class PipelineApiController {
    * arguments or prompt. Everything is checked before the new run is written: the step, that the
    * edit suits its kind, and the edited plan against the pipeline's tools.
    */
+  /**
+   * Sends a signal to the run ({@code {"payload": "..."}}), waking its WAIT step for that name; the
+   * first signal of a name wins ({@code stored} false for a repeat, which changes nothing).
+   */
+  @PostMapping("/runs/{id}/signals/{name}")
+  public ResponseEntity<String> signal(
+      HttpServletRequest request, @PathVariable UUID id, @PathVariable String name) {
+    operator(request);
+    SignalRequest body =
+        ApiJson.read(request, properties.getWeb().getMaxBodyBytes(), SignalRequest.class, false);
+    run(id);
+    boolean stored = pipelines.signal(orchestrator, id, name, body.payload());
+    Map<String, Object> reply = new LinkedHashMap<>();
+    reply.put("stored", stored);
+    reply.put("run", view(run(id)));
+    return ok(reply);
+  }
+
+  /** The body of a signal: its payload (text; JSON as a string). */
+  record SignalRequest(String payload) {}
+
   @PostMapping("/runs/{id}/rerun")
   public ResponseEntity<String> rerun(HttpServletRequest request, @PathVariable UUID id) {
     operator(request);

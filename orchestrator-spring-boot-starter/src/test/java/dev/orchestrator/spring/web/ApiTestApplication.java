@@ -83,6 +83,27 @@ public class ApiTestApplication {
         .build();
   }
 
+  /** Waits for the signal "approval", then looks up its payload. */
+  @Bean
+  Pipeline approval() {
+    return Pipeline.builder("approval")
+        .planner(
+            (request, stage) ->
+                new Plan(
+                    request.goal(),
+                    List.of(
+                        Plan.Step.await("approve", "approval"),
+                        Plan.Step.tool(
+                                "after",
+                                "lookup",
+                                JsonNodeFactory.instance
+                                    .objectNode()
+                                    .put("key", "${steps.approve.output}"))
+                            .after("approve"))))
+        .tools(ToolRegistry.of(LOOKUP))
+        .build();
+  }
+
   /** Sleeps until cancelled: a task to cancel while it runs. */
   @Bean
   OrchestratorHandler slow() {

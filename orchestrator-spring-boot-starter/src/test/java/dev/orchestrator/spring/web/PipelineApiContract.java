@@ -67,8 +67,8 @@ abstract class PipelineApiContract extends ApiTestSupport {
     assertThat(r.status()).isEqualTo(200);
     List<String> names = new ArrayList<>();
     r.body().forEach(p -> names.add(p.path("name").asText()));
-    assertThat(names).containsExactly("held", "lookup");
-    JsonNode lookup = r.body().get(1);
+    assertThat(names).containsExactly("approval", "held", "lookup");
+    JsonNode lookup = r.body().get(2);
     JsonNode tool = lookup.path("tools").get(0);
     assertThat(tool.path("name").asText()).isEqualTo("lookup");
     assertThat(tool.path("description").asText()).isEqualTo("Looks a key up");
@@ -86,8 +86,8 @@ abstract class PipelineApiContract extends ApiTestSupport {
     assertThat(tools.body().get(0).path("pipelines").toString()).isEqualTo("[\"held\"]");
     assertThat(tools.body().get(1).path("name").asText()).isEqualTo("lookup");
     assertThat(tools.body().get(1).path("pipelines").toString())
-        .as("one tool in two pipelines is listed once")
-        .isEqualTo("[\"held\",\"lookup\"]");
+        .as("one tool in three pipelines is listed once")
+        .isEqualTo("[\"approval\",\"held\",\"lookup\"]");
   }
 
   @Test
@@ -191,6 +191,22 @@ abstract class PipelineApiContract extends ApiTestSupport {
     for (String action : List.of("pause", "resume", "cancel")) {
       assertProblem(post("/runs/" + id + "/" + action, ""), 409, "illegal-transition");
     }
+  }
+
+  @Test
+  void aSignalWakesARunsWaitStepWithItsPayload() throws Exception {
+    String id = started("approval", "{\"goal\": \"Approve\"}").path("id").asText();
+    awaitRun(
+        id, "waiting", r -> "SCHEDULED".equals(r.path("steps").path(0).path("status").asText()));
+    Reply signalled = post("/runs/" + id + "/signals/approval", "{\"payload\": \"a\"}");
+    assertThat(signalled.status()).as("%s", signalled.body()).isEqualTo(200);
+    assertThat(signalled.body().path("stored").asBoolean()).isTrue();
+    JsonNode run = awaitRunStatus(id, "COMPLETED");
+    assertThat(step(run, "approve").path("result").path("output").asText()).isEqualTo("a");
+    Reply again = post("/runs/" + id + "/signals/approval", "{\"payload\": \"b\"}");
+    assertThat(again.body().path("stored").asBoolean()).isFalse();
+    assertProblem(
+        post("/runs/" + id + "/signals/%20", "{\"payload\": \"x\"}"), 400, "invalid-task");
   }
 
   @Test
