@@ -258,7 +258,8 @@ public abstract class OrchestratorContract {
                   .incrementAndGet();
           most.accumulateAndGet(n, Math::max);
           try {
-            // holds its slot long enough that the keyed backlog outlasts the free tasks many times over
+            // holds its slot long enough that the keyed backlog outlasts the free tasks many times
+            // over
             Thread.sleep(40);
           } finally {
             runningOf.get(key).decrementAndGet();
