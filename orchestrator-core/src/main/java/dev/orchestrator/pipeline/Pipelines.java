@@ -205,24 +205,17 @@ public final class Pipelines {
           Problem.BAD_FIELD, "run " + runId + " has no step '" + fromStep + "'");
     }
     Set<String> again = new HashSet<>(List.of(fromStep));
-    List<Plan.Step> steps = new ArrayList<>();
     for (Plan.Step s : old.plan().steps()) {
       if (s.dependsOn().stream().anyMatch(again::contains)) {
         again.add(s.id());
       }
-      if (s.id().equals(fromStep)) {
-        s =
-            new Plan.Step(
-                s.id(),
-                s.kind(),
-                s.description(),
-                s.tool(),
-                arguments != null ? arguments : s.arguments(),
-                prompt != null ? prompt : s.prompt(),
-                s.dependsOn(),
-                s.tools());
-      }
-      steps.add(s);
+    }
+    Pipeline p = known(old.pipeline());
+    Plan plan = old.plan().withEdit(fromStep, arguments, prompt);
+    List<String> problems = plan.problems(p.tools(), p.maxSteps());
+    if (!problems.isEmpty()) {
+      throw new InvalidTaskException(
+          Problem.BAD_FIELD, "the edited step is invalid: " + String.join("; ", problems));
     }
     Map<String, StepResult> reuse = new HashMap<>();
     for (PipelineRun.StepView v : old.steps()) {
@@ -230,8 +223,6 @@ public final class Pipelines {
         reuse.put(v.id(), v.result());
       }
     }
-    Pipeline p = known(old.pipeline());
-    Plan plan = new Plan(old.goal(), steps);
     UUID id =
         planning(
             orchestrator,

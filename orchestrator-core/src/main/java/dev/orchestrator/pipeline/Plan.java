@@ -113,6 +113,30 @@ public record Plan(String goal, List<Step> steps) {
   }
 
   /**
+   * This plan with one step's arguments (a TOOL step) or prompt (an LLM step) replaced where given
+   * (null keeps it).
+   */
+  public Plan withEdit(String stepId, JsonNode arguments, String prompt) {
+    return new Plan(
+        goal,
+        steps.stream()
+            .map(
+                s ->
+                    !s.id().equals(stepId)
+                        ? s
+                        : new Step(
+                            s.id(),
+                            s.kind(),
+                            s.description(),
+                            s.tool(),
+                            arguments != null ? arguments : s.arguments(),
+                            prompt != null ? prompt : s.prompt(),
+                            s.dependsOn(),
+                            s.tools()))
+            .toList());
+  }
+
+  /**
    * What is wrong with the plan against the registry and the limit, or empty: no steps, too many, a
    * bad or repeated id, a dependency on an unknown or later step (which also rules out cycles), a
    * reference to a step it does not depend on, an unknown tool or arguments its schema refuses.
