@@ -249,6 +249,7 @@ public abstract class OrchestratorContract {
     Map<String, java.util.concurrent.atomic.AtomicInteger> runningOf = new ConcurrentHashMap<>();
     java.util.concurrent.atomic.AtomicInteger most =
         new java.util.concurrent.atomic.AtomicInteger();
+    CountDownLatch freeDone = new CountDownLatch(1);
     dev.orchestrator.spi.TaskHandler keyed =
         ctx -> {
           String key = ctx.task().concurrencyKey();
@@ -258,9 +259,10 @@ public abstract class OrchestratorContract {
                   .incrementAndGet();
           most.accumulateAndGet(n, Math::max);
           try {
-            // holds its slot long enough that the keyed backlog outlasts the free tasks many times
-            // over
-            Thread.sleep(40);
+            // the keyed backlog holds every slot of its keys until the free tasks are done: they
+            // can finish only if the full keys block nothing behind them
+            assertTrue(freeDone.await(WAIT.toSeconds(), TimeUnit.SECONDS), "free tasks blocked");
+            Thread.sleep(5);
           } finally {
             runningOf.get(key).decrementAndGet();
           }
@@ -289,6 +291,7 @@ public abstract class OrchestratorContract {
       for (Task t : free) {
         assertEquals(TaskStatus.COMPLETED, done(t.id()).status());
       }
+      freeDone.countDown();
       assertTrue(
           backlog.stream().anyMatch(t -> status(t) != TaskStatus.COMPLETED),
           "the free tasks finished while the keyed backlog still waited");
