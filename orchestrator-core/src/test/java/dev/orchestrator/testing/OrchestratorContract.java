@@ -391,49 +391,58 @@ public abstract class OrchestratorContract {
   }
 
   /**
-   * Cancels racing completions that spawn: 200 tasks each spawn two children and return at once,
-   * while another thread cancels each of them at a random moment. Whichever wins, a task has its
-   * two children if and only if it COMPLETED.
+   * Cancels racing completions that spawn: 200 tasks each spawn two children and return after a
+   * random spin, while another thread, told by the attempt that it started, cancels it after
+   * another random spin. Whichever wins, a task has its two children if and only if it COMPLETED.
    */
   @Test
   void spawnedTasksExistExactlyWhenTheirSpawnerCompletedUnderRacingCancels() throws Exception {
-    start(
-        builder()
-            .handler(
-                "plan",
-                ctx -> {
-                  ctx.spawn(TaskSpec.builder().type("step").prompt("x").build());
-                  ctx.spawn(TaskSpec.builder().type("step").prompt("y").build());
-                  spin(Duration.ofNanos(ThreadLocalRandom.current().nextLong(3_000_000)));
-                  return HandlerResult.of("planned");
-                })
-            .handler("step", ctx -> HandlerResult.of("ran")));
-    List<TaskSpec> specs = new ArrayList<>();
-    for (int i = 0; i < 200; i++) {
-      specs.add(TaskSpec.builder().type("plan").prompt("p" + i).build());
-    }
-    List<Task> plans = orchestrator.submitAll(specs);
-    for (Task p : plans) {
-      spin(Duration.ofNanos(ThreadLocalRandom.current().nextLong(300_000)));
-      try {
-        orchestrator.cancel(p.id());
-      } catch (RuntimeException finished) {
-        // it completed first: a terminal task is not cancelled
+    java.util.concurrent.ExecutorService cancellers =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      start(
+          builder()
+              .handler(
+                  "plan",
+                  ctx -> {
+                    UUID self = ctx.task().id();
+                    long delay = ThreadLocalRandom.current().nextLong(3_000_000);
+                    cancellers.execute(
+                        () -> {
+                          spin(Duration.ofNanos(delay));
+                          try {
+                            orchestrator.cancel(self);
+                          } catch (RuntimeException finished) {
+                            // it completed first: a terminal task is not cancelled
+                          }
+                        });
+                    ctx.spawn(TaskSpec.builder().type("step").prompt("x").build());
+                    ctx.spawn(TaskSpec.builder().type("step").prompt("y").build());
+                    spin(Duration.ofNanos(ThreadLocalRandom.current().nextLong(3_000_000)));
+                    return HandlerResult.of("planned");
+                  })
+              .handler("step", ctx -> HandlerResult.of("ran")));
+      List<TaskSpec> specs = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        specs.add(TaskSpec.builder().type("plan").prompt("p" + i).build());
       }
-    }
-    int completed = 0;
-    for (Task p : plans) {
-      Task end = done(p.id());
-      List<Task> family = orchestrator.list(TaskQuery.builder().root(p.id()).build()).items();
-      if (end.status() == TaskStatus.COMPLETED) {
-        completed++;
-        assertEquals(3, family.size(), "a completed spawner has its two children");
-      } else {
-        assertEquals(TaskStatus.CANCELLED, end.status());
-        assertEquals(1, family.size(), "a cancelled spawner has no child: " + family);
+      List<Task> plans = orchestrator.submitAll(specs);
+      int completed = 0;
+      for (Task p : plans) {
+        Task end = done(p.id());
+        List<Task> family = orchestrator.list(TaskQuery.builder().root(p.id()).build()).items();
+        if (end.status() == TaskStatus.COMPLETED) {
+          completed++;
+          assertEquals(3, family.size(), "a completed spawner has its two children");
+        } else {
+          assertEquals(TaskStatus.CANCELLED, end.status());
+          assertEquals(1, family.size(), "a cancelled spawner has no child: " + family);
+        }
       }
+      assertTrue(completed > 0 && completed < 200, "the race went both ways: " + completed);
+    } finally {
+      cancellers.shutdownNow();
     }
-    assertTrue(completed > 0 && completed < 200, "the race went both ways: " + completed);
   }
 
   // ---- waits and signals ----
@@ -617,10 +626,14 @@ public abstract class OrchestratorContract {
                   }));
       List<TaskSpec> specs = new ArrayList<>();
       for (int i = 0; i < runs; i++) {
-        specs.add(TaskSpec.builder().type("gate").prompt("run " + i).build());
+        TaskSpec.Builder gate = TaskSpec.builder().type("gate").prompt("run " + i);
+        if (i % 4 == 0) { // a quarter is signalled at once, while they are still scheduled
+          gate.delay(Duration.ofSeconds(2));
+        }
+        specs.add(gate.build());
       }
       List<Task> gates = orchestrator.submitAll(specs);
-      for (int i = 0; i < runs; i += 4) { // a quarter signalled at once, most before they run
+      for (int i = 0; i < runs; i += 4) {
         if (signalled.add(gates.get(i).id())) {
           orchestrator.signal(gates.get(i).id(), "go", "went");
         }
