@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.orchestrator.InvalidTaskException;
 import dev.orchestrator.InvalidTaskException.Problem;
 import dev.orchestrator.Orchestrator;
+import dev.orchestrator.OwnerScope;
 import dev.orchestrator.Task;
 import dev.orchestrator.TaskQuery;
 import dev.orchestrator.TaskSpec;
@@ -35,6 +36,11 @@ import java.util.concurrent.TimeoutException;
  * PipelineRun run = pipelines.start(orchestrator, "exec-update", "Prepare an update on X", Map.of());
  * PipelineRun done = pipelines.await(orchestrator, run.id(), Duration.ofMinutes(5));
  * }</pre>
+ *
+ * <p>Every call takes the orchestrator as a whole, or as one owner sees it ({@link
+ * Orchestrator#forOwner}): a run started through an owner's scope is that owner's, all its tasks
+ * with it (steps, verification, re-plans, a rerun), so they take turns with other owners' tasks and
+ * count in its usage; another owner's scope sees no such run.
  *
  * <p>{@link #pause}, {@link #resume} and {@link #cancel} act on every task of a run.
  */
@@ -79,6 +85,63 @@ public final class Pipelines {
     return triage == null ? builder : builder.handler(Stages.TRIAGE, stages::triage);
   }
 
+  // ---- on the whole orchestrator: every owner's runs are visible, new ones have the default owner
+
+  /** {@link #ask(OwnerScope, String, Map, Duration)} over {@link Orchestrator#everyOwner()}. */
+  public Answer ask(
+      Orchestrator orchestrator, String request, Map<String, String> context, Duration timeout)
+      throws InterruptedException, TimeoutException, java.util.concurrent.ExecutionException {
+    return ask(orchestrator.everyOwner(), request, context, timeout);
+  }
+
+  /** {@link #start(OwnerScope, String, String, Map)} over {@link Orchestrator#everyOwner()}. */
+  public PipelineRun start(
+      Orchestrator orchestrator, String pipeline, String goal, Map<String, String> context) {
+    return start(orchestrator.everyOwner(), pipeline, goal, context);
+  }
+
+  /**
+   * {@link #rerun(OwnerScope, UUID, String, JsonNode, String)} over {@link
+   * Orchestrator#everyOwner()}: the new run has the old one's owner.
+   */
+  public PipelineRun rerun(
+      Orchestrator orchestrator, UUID runId, String fromStep, JsonNode arguments, String prompt) {
+    return rerun(orchestrator.everyOwner(), runId, fromStep, arguments, prompt);
+  }
+
+  /** {@link #await(OwnerScope, UUID, Duration)} over {@link Orchestrator#everyOwner()}. */
+  public PipelineRun await(Orchestrator orchestrator, UUID runId, Duration timeout)
+      throws InterruptedException, TimeoutException {
+    return await(orchestrator.everyOwner(), runId, timeout);
+  }
+
+  /** {@link #run(OwnerScope, UUID)} over {@link Orchestrator#everyOwner()}. */
+  public PipelineRun run(Orchestrator orchestrator, UUID runId) {
+    return run(orchestrator.everyOwner(), runId);
+  }
+
+  /** {@link #pause(OwnerScope, UUID)} over {@link Orchestrator#everyOwner()}. */
+  public void pause(Orchestrator orchestrator, UUID runId) {
+    pause(orchestrator.everyOwner(), runId);
+  }
+
+  /** {@link #resume(OwnerScope, UUID)} over {@link Orchestrator#everyOwner()}. */
+  public void resume(Orchestrator orchestrator, UUID runId) {
+    resume(orchestrator.everyOwner(), runId);
+  }
+
+  /** {@link #cancel(OwnerScope, UUID)} over {@link Orchestrator#everyOwner()}. */
+  public void cancel(Orchestrator orchestrator, UUID runId) {
+    cancel(orchestrator.everyOwner(), runId);
+  }
+
+  /** {@link #signal(OwnerScope, UUID, String, String)} over {@link Orchestrator#everyOwner()}. */
+  public boolean signal(Orchestrator orchestrator, UUID runId, String name, String payload) {
+    return signal(orchestrator.everyOwner(), runId, name, payload);
+  }
+
+  // ---- as one owner sees them (Orchestrator#forOwner): its runs only, new ones its own
+
   /**
    * The front door: the triage decides (as a task of its own, traced) whether the request needs one
    * LLM call (started streaming: its output reaches its events as the model writes it) or a
@@ -90,8 +153,7 @@ public final class Pipelines {
    * @throws TimeoutException when the decision or the plan took longer
    * @throws java.util.concurrent.ExecutionException when the triage or the planning failed
    */
-  public Answer ask(
-      Orchestrator orchestrator, String request, Map<String, String> context, Duration timeout)
+  public Answer ask(OwnerScope scope, String request, Map<String, String> context, Duration timeout)
       throws InterruptedException, TimeoutException, java.util.concurrent.ExecutionException {
     if (triage == null) {
       throw new InvalidTaskException(Problem.BAD_FIELD, "no triage: use Pipelines.withTriage");
@@ -101,14 +163,14 @@ public final class Pipelines {
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     Task triaged =
-        orchestrator.submit(
+        scope.submit(
             TaskSpec.builder()
                 .type(Stages.TRIAGE)
                 .name("triage")
                 .label(Stages.LABEL_STAGE, "triage")
                 .prompt(Json.write(new Inputs.TriageInput(request, context)))
                 .build());
-    Task decided = finished(orchestrator, triaged.id(), deadline);
+    Task decided = finished(scope, triaged.id(), deadline);
     Inputs.TriageArtifact route = Json.read(decided.output(), Inputs.TriageArtifact.class);
     if (route.pipeline() == null) {
       Duration estimate =
@@ -118,8 +180,8 @@ public final class Pipelines {
               .orElse(Duration.ofSeconds(3));
       return new Answer(route.started(), null, route.reason(), List.of(), estimate);
     }
-    finished(orchestrator, route.started(), deadline);
-    PipelineRun run = run(orchestrator, route.started());
+    finished(scope, route.started(), deadline);
+    PipelineRun run = run(scope, route.started());
     return new Answer(
         run.id(),
         run.pipeline(),
@@ -129,10 +191,9 @@ public final class Pipelines {
   }
 
   /** The task once terminal: COMPLETED, or an ExecutionException saying why not. */
-  private static Task finished(Orchestrator orchestrator, UUID id, long deadline)
+  private static Task finished(OwnerScope scope, UUID id, long deadline)
       throws InterruptedException, TimeoutException, java.util.concurrent.ExecutionException {
-    Task t =
-        orchestrator.await(id).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    Task t = scope.await(id).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     if (t.status() != TaskStatus.COMPLETED) {
       throw new java.util.concurrent.ExecutionException(
           t.name() + " " + t.status() + ": " + message(t), null);
@@ -141,23 +202,20 @@ public final class Pipelines {
   }
 
   /**
-   * Starts a run: submits its planning task, which plans and spawns the steps.
+   * Starts a run: submits its planning task, which plans and spawns the steps. The run is the
+   * scope's owner's (over every owner: the default owner's), and so is every task of it.
    *
    * @throws InvalidTaskException for an unknown pipeline, or any spec the orchestrator refuses
    */
   public PipelineRun start(
-      Orchestrator orchestrator, String pipeline, String goal, Map<String, String> context) {
+      OwnerScope scope, String pipeline, String goal, Map<String, String> context) {
     Pipeline p = known(pipeline);
     if (goal == null || goal.isBlank()) {
       throw new InvalidTaskException(Problem.BAD_FIELD, "a run needs a goal");
     }
     UUID id =
-        planning(
-            orchestrator,
-            p,
-            new PlanInput(p.name(), goal, context, 0, null, null, null, null),
-            null);
-    return run(orchestrator, id);
+        planning(scope, p, new PlanInput(p.name(), goal, context, 0, null, null, null, null), null);
+    return run(scope, id);
   }
 
   private Pipeline known(String name) {
@@ -171,31 +229,32 @@ public final class Pipelines {
   }
 
   /**
-   * Submits a run's first planning task (chained from {@code after} for a rerun): its id is the
-   * run's, which the tasks it spawns carry as their run label.
+   * Submits a run's first planning task (for a rerun chained from the old run's {@code after}, with
+   * its owner): its id is the run's, which the tasks it spawns carry as their run label.
    */
-  private static UUID planning(Orchestrator orchestrator, Pipeline p, PlanInput input, UUID after) {
-    TaskSpec spec =
+  private static UUID planning(OwnerScope scope, Pipeline p, PlanInput input, Task after) {
+    TaskSpec.Builder spec =
         Stages.labelled(TaskSpec.builder().type(Stages.PLAN), p, null, "plan", 0)
             .name("plan")
             .prompt(Json.write(input))
             .timeout(p.planTimeout())
-            .maxAttempts(p.stepMaxAttempts())
-            .build();
-    return (after == null ? orchestrator.submit(spec) : orchestrator.chain(after, spec)).id();
+            .maxAttempts(p.stepMaxAttempts());
+    return after == null
+        ? scope.submit(spec.build()).id()
+        : scope.chain(after.id(), spec.owner(after.owner()).build()).id();
   }
 
   /**
    * Reruns a finished run from one of its latest round's steps: the steps that do not depend on it
    * (directly or through others) and completed keep their results; it and the steps after it run
    * again, it with {@code arguments} (a TOOL step) or {@code prompt} (an LLM step) when given. The
-   * new run is chained from the old one in the lineage and says which run it reruns.
+   * new run is chained from the old one in the lineage, says which run it reruns and has its owner.
    *
    * @throws InvalidTaskException when the run is unknown or still live, or has no such step
    */
   public PipelineRun rerun(
-      Orchestrator orchestrator, UUID runId, String fromStep, JsonNode arguments, String prompt) {
-    PipelineRun old = run(orchestrator, runId);
+      OwnerScope scope, UUID runId, String fromStep, JsonNode arguments, String prompt) {
+    PipelineRun old = run(scope, runId);
     if (!old.status().isTerminal()) {
       throw new InvalidTaskException(
           Problem.BAD_FIELD, "run " + runId + " is " + old.status() + "; rerun a finished run");
@@ -223,19 +282,15 @@ public final class Pipelines {
         reuse.put(v.id(), v.result());
       }
     }
+    Task first = scope.get(runId).orElseThrow();
+    Map<String, String> context = Json.read(first.prompt(), PlanInput.class).context();
     UUID id =
         planning(
-            orchestrator,
+            scope,
             p,
-            new PlanInput(
-                p.name(), old.goal(), context(orchestrator, runId), 0, null, plan, reuse, runId),
-            runId);
-    return run(orchestrator, id);
-  }
-
-  private static Map<String, String> context(Orchestrator orchestrator, UUID runId) {
-    Task first = orchestrator.get(runId).orElseThrow();
-    return Json.read(first.prompt(), PlanInput.class).context();
+            new PlanInput(p.name(), old.goal(), context, 0, null, plan, reuse, runId),
+            first);
+    return run(scope, id);
   }
 
   /**
@@ -243,11 +298,11 @@ public final class Pipelines {
    *
    * @throws TimeoutException when it is still live after the timeout
    */
-  public PipelineRun await(Orchestrator orchestrator, UUID runId, Duration timeout)
+  public PipelineRun await(OwnerScope scope, UUID runId, Duration timeout)
       throws InterruptedException, TimeoutException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      PipelineRun run = run(orchestrator, runId);
+      PipelineRun run = run(scope, runId);
       if (run.status().isTerminal()) {
         return run;
       }
@@ -257,16 +312,14 @@ public final class Pipelines {
       }
       // wait for one live task of the latest round, then look again
       UUID live =
-          tasks(orchestrator, runId).stream()
+          tasks(scope, runId).stream()
               .filter(t -> !t.status().isTerminal())
               .map(Task::id)
               .findFirst()
               .orElse(null);
       if (live != null) {
         try {
-          orchestrator
-              .await(live)
-              .get(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
+          scope.await(live).get(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | java.util.concurrent.ExecutionException stillLive) {
           // look again
         }
@@ -277,10 +330,10 @@ public final class Pipelines {
   }
 
   /** The run's tasks, oldest first: its first planning task, and those labelled with the run. */
-  private static List<Task> tasks(Orchestrator orchestrator, UUID runId) {
+  private static List<Task> tasks(OwnerScope scope, UUID runId) {
     List<Task> tasks = new ArrayList<>();
-    orchestrator.get(runId).ifPresent(tasks::add);
-    tasks.addAll(orchestrator.list(ofRun(runId)).items());
+    scope.get(runId).ifPresent(tasks::add);
+    tasks.addAll(scope.list(ofRun(runId)).items());
     tasks.sort(Comparator.comparing(Task::id));
     return tasks;
   }
@@ -293,16 +346,15 @@ public final class Pipelines {
   }
 
   /** Pauses a run: no step of it starts until {@link #resume}; a running step finishes. */
-  public void pause(Orchestrator orchestrator, UUID runId) {
-    run(orchestrator, runId);
-    live(orchestrator, runId, orchestrator::pause);
-    orchestrator.pauseAll(ofRun(runId));
+  public void pause(OwnerScope scope, UUID runId) {
+    run(scope, runId);
+    live(scope, runId, scope::pause);
+    scope.pauseAll(ofRun(runId));
   }
 
   /** Applies the action to the run's first task while it is live (it may end meanwhile). */
-  private static void live(
-      Orchestrator orchestrator, UUID runId, java.util.function.Consumer<UUID> action) {
-    if (orchestrator.get(runId).filter(t -> !t.status().isTerminal()).isPresent()) {
+  private static void live(OwnerScope scope, UUID runId, java.util.function.Consumer<UUID> action) {
+    if (scope.get(runId).filter(t -> !t.status().isTerminal()).isPresent()) {
       try {
         action.accept(runId);
       } catch (dev.orchestrator.lifecycle.IllegalTransitionException ended) {
@@ -312,10 +364,10 @@ public final class Pipelines {
   }
 
   /** Resumes a paused run where it stood. */
-  public void resume(Orchestrator orchestrator, UUID runId) {
-    run(orchestrator, runId);
-    live(orchestrator, runId, orchestrator::resume);
-    orchestrator.resumeAll(ofRun(runId));
+  public void resume(OwnerScope scope, UUID runId) {
+    run(scope, runId);
+    live(scope, runId, scope::resume);
+    scope.resumeAll(ofRun(runId));
   }
 
   /**
@@ -325,16 +377,16 @@ public final class Pipelines {
    *
    * @return true when this call stored it
    */
-  public boolean signal(Orchestrator orchestrator, UUID runId, String name, String payload) {
-    run(orchestrator, runId);
-    return orchestrator.signal(orchestrator.get(runId).orElseThrow().rootId(), name, payload);
+  public boolean signal(OwnerScope scope, UUID runId, String name, String payload) {
+    run(scope, runId);
+    return scope.signal(scope.get(runId).orElseThrow().rootId(), name, payload);
   }
 
   /** Cancels every live task of a run. */
-  public void cancel(Orchestrator orchestrator, UUID runId) {
-    run(orchestrator, runId);
-    live(orchestrator, runId, id -> orchestrator.cancel(id, "run cancelled"));
-    orchestrator.cancelAll(ofRun(runId), "run cancelled");
+  public void cancel(OwnerScope scope, UUID runId) {
+    run(scope, runId);
+    live(scope, runId, id -> scope.cancel(id, "run cancelled"));
+    scope.cancelAll(ofRun(runId), "run cancelled");
   }
 
   /**
@@ -342,8 +394,8 @@ public final class Pipelines {
    *
    * @throws InvalidTaskException when no run has this id
    */
-  public PipelineRun run(Orchestrator orchestrator, UUID runId) {
-    List<Task> tasks = tasks(orchestrator, runId);
+  public PipelineRun run(OwnerScope scope, UUID runId) {
+    List<Task> tasks = tasks(scope, runId);
     Task first = tasks.stream().filter(t -> t.id().equals(runId)).findFirst().orElse(null);
     if (first == null || !Stages.PLAN.equals(first.type())) {
       throw new InvalidTaskException(Problem.UNKNOWN_PARENT, "no pipeline run " + runId);

@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchestrator.InvalidTaskException;
 import dev.orchestrator.Orchestrator;
+import dev.orchestrator.OwnerScope;
+import dev.orchestrator.Task;
+import dev.orchestrator.TaskQuery;
 import dev.orchestrator.TaskStatus;
 import dev.orchestrator.llm.MockLlmClient;
 import dev.orchestrator.pipeline.Pipeline;
@@ -420,6 +423,51 @@ public abstract class PipelineContract {
     assertTrue(
         orchestrator.lineage(again.id()).tasks().stream().anyMatch(t -> t.id().equals(first.id())),
         "the rerun is linked to the run it reruns");
+  }
+
+  @Test
+  void aRunStartedAsAnOwnerIsItsWithEveryTaskOfItAndInvisibleToOtherOwners() throws Exception {
+    Pipelines pipelines = Pipelines.of(update().build());
+    start(pipelines, MockLlmClient.builder().build());
+    OwnerScope acme = orchestrator.forOwner("acme");
+    OwnerScope globex = orchestrator.forOwner("globex");
+    PipelineRun run =
+        pipelines.await(
+            acme, pipelines.start(acme, "update", "Update", Map.of("project", "X")).id(), WAIT);
+    assertEquals(PipelineRun.Status.COMPLETED, run.status(), run.error());
+    List<Task> tasks =
+        orchestrator
+            .list(
+                TaskQuery.builder()
+                    .label("pipeline.run", run.id().toString())
+                    .limit(TaskQuery.MAX_LIMIT)
+                    .build())
+            .items();
+    assertEquals(5, tasks.size(), "four steps and the verification: " + tasks);
+    assertTrue(tasks.stream().allMatch(t -> t.owner().equals("acme")), tasks.toString());
+    assertEquals("acme", orchestrator.task(run.id()).owner());
+    assertEquals(run.result(), pipelines.run(orchestrator, run.id()).result(), "every owner's");
+
+    for (Runnable other :
+        List.<Runnable>of(
+            () -> pipelines.run(globex, run.id()),
+            () -> pipelines.pause(globex, run.id()),
+            () -> pipelines.cancel(globex, run.id()),
+            () -> pipelines.signal(globex, run.id(), "go", "x"),
+            () -> pipelines.rerun(globex, run.id(), "draft", null, null))) {
+      assertThrows(InvalidTaskException.class, other::run, "another owner sees no such run");
+    }
+    assertEquals(0, globex.list(TaskQuery.builder().build()).items().size());
+
+    PipelineRun byOwner = pipelines.rerun(acme, run.id(), "draft", null, null);
+    PipelineRun byOperator = pipelines.rerun(orchestrator, run.id(), "update", null, null);
+    for (PipelineRun rerun : List.of(byOwner, byOperator)) {
+      assertEquals(PipelineRun.Status.COMPLETED, pipelines.await(acme, rerun.id(), WAIT).status());
+      assertEquals("acme", orchestrator.task(rerun.id()).owner(), "a rerun keeps the owner");
+    }
+    assertTrue(
+        orchestrator.usage().stream().anyMatch(u -> u.owner().equals("acme")),
+        "the run's LLM calls count in its owner's usage");
   }
 
   @Test

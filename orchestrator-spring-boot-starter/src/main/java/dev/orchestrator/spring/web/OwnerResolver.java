@@ -1,5 +1,7 @@
 package dev.orchestrator.spring.web;
 
+import dev.orchestrator.Orchestrator;
+import dev.orchestrator.OwnerScope;
 import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
 
@@ -20,6 +22,15 @@ public interface OwnerResolver {
    * @throws OwnerRequiredException when the request must name an owner and does not
    */
   String resolve(HttpServletRequest request);
+
+  /**
+   * The orchestrator as the request's owner sees it: {@link Orchestrator#forOwner}, or {@link
+   * Orchestrator#everyOwner} when {@link #resolve} gives null.
+   */
+  default OwnerScope scope(Orchestrator orchestrator, HttpServletRequest request) {
+    String owner = resolve(request);
+    return owner == null ? orchestrator.everyOwner() : orchestrator.forOwner(owner);
+  }
 
   /**
    * The owner named by a request header (e.g. {@code X-User-Id}, set by a gateway that

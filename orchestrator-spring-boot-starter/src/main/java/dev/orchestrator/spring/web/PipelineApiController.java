@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.orchestrator.InvalidTaskException;
 import dev.orchestrator.InvalidTaskException.Problem;
 import dev.orchestrator.Orchestrator;
+import dev.orchestrator.OwnerScope;
 import dev.orchestrator.pipeline.Pipeline;
 import dev.orchestrator.pipeline.PipelineRun;
 import dev.orchestrator.pipeline.Pipelines;
@@ -35,11 +36,10 @@ import org.springframework.web.bind.annotation.RestController;
  * artifacts, progress, verification, result) and its trace; pause, resume, cancel; rerun from a
  * step.
  *
- * <p>A run's tasks are submitted with no owner ({@link Pipelines#start} takes none), so a run
- * cannot be scoped to one: only a request for every owner (whose {@link OwnerResolver} gives null:
- * an operator) starts, reads or changes runs; one scoped to an owner is refused with 403 {@code
- * forbidden}, as a type's pause is. The pipelines and tools themselves are the service's
- * configuration, shown to every request.
+ * <p>Runs follow the owner rules of tasks ({@link OwnerResolver}): a run a request starts is its
+ * owner's, with every task of it; a request scoped to an owner sees and changes only its own runs
+ * (another owner's answers 404, as an unknown id does), one for every owner sees them all. The
+ * pipelines and tools themselves are the service's configuration, shown to every request.
  */
 @RestController
 @RequestMapping(
@@ -69,16 +69,6 @@ public class PipelineApiController {
     this.pipelines = pipelines;
     this.owners = owners;
     this.properties = properties;
-  }
-
-  /** Refuses a request scoped to an owner: a run's tasks have none, so it cannot be scoped. */
-  private void operator(HttpServletRequest request) {
-    if (owners.resolve(request) != null) {
-      throw ApiProblem.forbidden(
-          "Not for one owner",
-          "a request scoped to one owner cannot start, see or change pipeline runs: their tasks"
-              + " belong to no owner");
-    }
   }
 
   private static ResponseEntity<String> ok(Object body) {
@@ -138,7 +128,7 @@ public class PipelineApiController {
   /** Starts a run (201, with its Location): its planning task, which spawns the steps. */
   @PostMapping("/pipelines/{name}/runs")
   public ResponseEntity<String> start(HttpServletRequest request, @PathVariable String name) {
-    operator(request);
+    OwnerScope scope = owners.scope(orchestrator, request);
     if (!pipelines.pipelines().containsKey(name)) {
       throw new ApiProblem(
           404,
@@ -149,14 +139,12 @@ public class PipelineApiController {
     }
     RunRequest body =
         ApiJson.read(request, properties.getWeb().getMaxBodyBytes(), RunRequest.class, false);
-    return created(
-        request, pipelines.start(orchestrator, name, body.goal(), body.checkedContext()));
+    return created(request, pipelines.start(scope, name, body.goal(), body.checkedContext()));
   }
 
   @GetMapping("/runs/{id}")
   public ResponseEntity<String> get(HttpServletRequest request, @PathVariable UUID id) {
-    operator(request);
-    return ok(view(run(id)));
+    return ok(view(run(owners.scope(orchestrator, request), id)));
   }
 
   /** The run's latest trace entries (of every stage so far, oldest first), and how many it has. */
@@ -165,13 +153,13 @@ public class PipelineApiController {
       HttpServletRequest request,
       @PathVariable UUID id,
       @RequestParam(required = false) Integer limit) {
-    operator(request);
+    OwnerScope scope = owners.scope(orchestrator, request);
     int max = properties.getWeb().getMaxPageSize();
     int n = limit == null ? Math.min(DEFAULT_TRACE, max) : limit;
     if (n < 1 || n > max) {
       throw ApiProblem.badRequest("limit must be 1.." + max + ": " + n);
     }
-    List<Trace> trace = run(id).trace();
+    List<Trace> trace = run(scope, id).trace();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("total", trace.size());
     body.put("items", trace.subList(Math.max(0, trace.size() - n), trace.size()));
@@ -199,9 +187,9 @@ public class PipelineApiController {
       HttpServletRequest request,
       UUID id,
       String what,
-      java.util.function.BiConsumer<Orchestrator, UUID> change) {
-    operator(request);
-    PipelineRun run = run(id);
+      java.util.function.BiConsumer<OwnerScope, UUID> change) {
+    OwnerScope scope = owners.scope(orchestrator, request);
+    PipelineRun run = run(scope, id);
     if (run.status().isTerminal()) {
       throw new ApiProblem(
           409,
@@ -210,16 +198,10 @@ public class PipelineApiController {
           "run " + id + " is " + run.status() + " and cannot be " + what,
           Map.of());
     }
-    change.accept(orchestrator, id);
-    return ok(view(run(id)));
+    change.accept(scope, id);
+    return ok(view(run(scope, id)));
   }
 
-  /**
-   * Reruns a finished run from one of its steps (201, with the new run's Location): the steps that
-   * do not depend on it keep their results, it and those after it run again, it with the given
-   * arguments or prompt. Everything is checked before the new run is written: the step, that the
-   * edit suits its kind, and the edited plan against the pipeline's tools.
-   */
   /**
    * Sends a signal to the run ({@code {"payload": "..."}}), waking its WAIT step for that name; the
    * first signal of a name wins ({@code stored} false for a repeat, which changes nothing).
@@ -227,26 +209,32 @@ public class PipelineApiController {
   @PostMapping("/runs/{id}/signals/{name}")
   public ResponseEntity<String> signal(
       HttpServletRequest request, @PathVariable UUID id, @PathVariable String name) {
-    operator(request);
+    OwnerScope scope = owners.scope(orchestrator, request);
     SignalRequest body =
         ApiJson.read(request, properties.getWeb().getMaxBodyBytes(), SignalRequest.class, false);
-    run(id);
-    boolean stored = pipelines.signal(orchestrator, id, name, body.payload());
+    run(scope, id);
+    boolean stored = pipelines.signal(scope, id, name, body.payload());
     Map<String, Object> reply = new LinkedHashMap<>();
     reply.put("stored", stored);
-    reply.put("run", view(run(id)));
+    reply.put("run", view(run(scope, id)));
     return ok(reply);
   }
 
   /** The body of a signal: its payload (text; JSON as a string). */
   record SignalRequest(String payload) {}
 
+  /**
+   * Reruns a finished run from one of its steps (201, with the new run's Location): the steps that
+   * do not depend on it keep their results, it and those after it run again, it with the given
+   * arguments or prompt. Everything is checked before the new run is written: the step, that the
+   * edit suits its kind, and the edited plan against the pipeline's tools.
+   */
   @PostMapping("/runs/{id}/rerun")
   public ResponseEntity<String> rerun(HttpServletRequest request, @PathVariable UUID id) {
-    operator(request);
+    OwnerScope scope = owners.scope(orchestrator, request);
     RunRequest.Rerun body =
         ApiJson.read(request, properties.getWeb().getMaxBodyBytes(), RunRequest.Rerun.class, false);
-    PipelineRun old = run(id);
+    PipelineRun old = run(scope, id);
     if (!old.status().isTerminal()) {
       throw new ApiProblem(
           409,
@@ -260,8 +248,7 @@ public class PipelineApiController {
     }
     JsonNode arguments = body.givenArguments();
     checkEdit(old, body.fromStep(), arguments, body.prompt());
-    return created(
-        request, pipelines.rerun(orchestrator, id, body.fromStep(), arguments, body.prompt()));
+    return created(request, pipelines.rerun(scope, id, body.fromStep(), arguments, body.prompt()));
   }
 
   /**
@@ -308,10 +295,13 @@ public class PipelineApiController {
     // are refused by Pipelines.rerun before it writes anything
   }
 
-  /** The run, or 404: an unknown id, or a task that is not a run's first planning task. */
-  private PipelineRun run(UUID id) {
+  /**
+   * The run, or 404: an unknown id, another owner's run, or a task that is not a run's first
+   * planning task.
+   */
+  private PipelineRun run(OwnerScope scope, UUID id) {
     boolean first =
-        orchestrator
+        scope
             .get(id)
             .filter(t -> PLAN_TYPE.equals(t.type()) && !t.labels().containsKey(RUN_LABEL))
             .isPresent();
@@ -319,7 +309,7 @@ public class PipelineApiController {
       throw new ApiProblem(
           404, "not-found", "No such run", "no pipeline run " + id, Map.of("runId", id.toString()));
     }
-    return pipelines.run(orchestrator, id);
+    return pipelines.run(scope, id);
   }
 
   // ---- the JSON ----

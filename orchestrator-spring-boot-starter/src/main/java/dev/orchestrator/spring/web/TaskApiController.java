@@ -69,8 +69,7 @@ public class TaskApiController {
   }
 
   private OwnerScope scope(HttpServletRequest request) {
-    String owner = owners.resolve(request);
-    return owner == null ? orchestrator.everyOwner() : orchestrator.forOwner(owner);
+    return owners.scope(orchestrator, request);
   }
 
   private <T> T body(HttpServletRequest request, Class<T> type, boolean optional) {

@@ -23,13 +23,14 @@ abstract class PipelineApiContract extends ApiTestSupport {
     return r.body();
   }
 
-  JsonNode awaitRun(String id, String what, Predicate<JsonNode> done) {
+  /** The run once {@code done} holds for it, read with the given request headers. */
+  JsonNode awaitRun(String id, String what, Predicate<JsonNode> done, String... headers) {
     return Waits.value(
         "run " + id + " " + what,
         WAIT,
         () -> {
           try {
-            JsonNode run = get("/runs/" + id).body();
+            JsonNode run = get("/runs/" + id, headers).body();
             return done.test(run) ? run : null;
           } catch (Exception e) {
             throw new AssertionError(e);
@@ -37,8 +38,8 @@ abstract class PipelineApiContract extends ApiTestSupport {
         });
   }
 
-  JsonNode awaitRunStatus(String id, String status) {
-    return awaitRun(id, status, r -> status.equals(r.path("status").asText()));
+  JsonNode awaitRunStatus(String id, String status, String... headers) {
+    return awaitRun(id, status, r -> status.equals(r.path("status").asText()), headers);
   }
 
   String completedLookupRun(String key) throws Exception {
@@ -312,27 +313,58 @@ abstract class PipelineApiContract extends ApiTestSupport {
   }
 
   @Test
-  void aRequestScopedToAnOwnerSeesThePipelinesButIsRefusedRuns() throws Exception {
-    String done = completedLookupRun("a");
-    assertThat(get("/pipelines", "X-User-Id", "alice").status()).isEqualTo(200);
-    assertThat(get("/tools", "X-User-Id", "alice").status()).isEqualTo(200);
+  void aRunIsItsStartersOwnersWithEveryTaskOfItAndHiddenFromOtherOwners() throws Exception {
+    Reply r =
+        post(
+            "/pipelines/lookup/runs",
+            "{\"goal\": \"Join a and b\", \"context\": {\"key\": \"a\"}}",
+            "X-User-Id",
+            "alice");
+    assertThat(r.status()).as("%s", r.body()).isEqualTo(201);
+    String id = r.body().path("id").asText();
+    JsonNode done = awaitRunStatus(id, "COMPLETED", "X-User-Id", "alice");
+    assertThat(step(done, "join").path("result").path("output").asText()).isNotBlank();
+    JsonNode tasks = get("/tasks?label=pipeline.run=" + id + "&limit=200").body().path("items");
+    assertThat(tasks.size()).as("its steps and verification").isGreaterThanOrEqualTo(4);
+    tasks.forEach(t -> assertThat(t.path("owner").asText()).as("%s", t).isEqualTo("alice"));
+    assertThat(get("/tasks/" + id).body().path("owner").asText()).isEqualTo("alice");
+    assertThat(get("/runs/" + id, "X-User-Id", "alice").status()).isEqualTo(200);
+    assertThat(get("/runs/" + id).status()).as("a request for every owner sees it").isEqualTo(200);
+
     long before = total();
-    assertProblem(
-        post("/pipelines/lookup/runs", "{\"goal\": \"x\"}", "X-User-Id", "alice"),
-        403,
-        "forbidden");
-    assertProblem(get("/runs/" + done, "X-User-Id", "alice"), 403, "forbidden");
-    assertProblem(get("/runs/" + done + "/trace", "X-User-Id", "alice"), 403, "forbidden");
+    assertProblem(get("/runs/" + id, "X-User-Id", "bob"), 404, "not-found");
+    assertProblem(get("/runs/" + id + "/trace", "X-User-Id", "bob"), 404, "not-found");
     for (String action : List.of("pause", "resume", "cancel")) {
-      assertProblem(
-          post("/runs/" + done + "/" + action, "", "X-User-Id", "alice"), 403, "forbidden");
+      assertProblem(post("/runs/" + id + "/" + action, "", "X-User-Id", "bob"), 404, "not-found");
     }
     assertProblem(
-        post("/runs/" + done + "/rerun", "{\"fromStep\": \"a\"}", "X-User-Id", "alice"),
-        403,
-        "forbidden");
+        post("/runs/" + id + "/rerun", "{\"fromStep\": \"b\"}", "X-User-Id", "bob"),
+        404,
+        "not-found");
+    assertProblem(
+        post("/runs/" + id + "/signals/approval", "{\"payload\": \"x\"}", "X-User-Id", "bob"),
+        404,
+        "not-found");
+    assertThat(
+            get("/tasks?type=pipeline.plan&label=pipeline.round=0", "X-User-Id", "bob")
+                .body()
+                .path("items"))
+        .as("bob lists no run of alice's")
+        .isEmpty();
     assertThat(total()).as("nothing written").isEqualTo(before);
+
+    for (String[] who : List.of(new String[] {"X-User-Id", "alice"}, new String[0])) {
+      Reply again = post("/runs/" + id + "/rerun", "{\"fromStep\": \"b\"}", who);
+      assertThat(again.status()).as("%s", again.body()).isEqualTo(201);
+      String rerun = again.body().path("id").asText();
+      awaitRunStatus(rerun, "COMPLETED", "X-User-Id", "alice");
+      assertThat(get("/tasks/" + rerun).body().path("owner").asText())
+          .as("a rerun, by its owner or for every owner, is the old run's owner's")
+          .isEqualTo("alice");
+    }
+    assertThat(get("/pipelines", "X-User-Id", "bob").status()).isEqualTo(200);
+    assertThat(get("/tools", "X-User-Id", "bob").status()).isEqualTo(200);
     assertProblem(get("/pipelines", "X-User-Id", "-"), 401, "owner-required");
-    assertProblem(get("/runs/" + done, "X-User-Id", "-"), 401, "owner-required");
+    assertProblem(get("/runs/" + id, "X-User-Id", "-"), 401, "owner-required");
   }
 }
