@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param reason why, for the event
  * @param spawned new tasks written with this change, in its transaction, if and only if its
  *     compare-and-set wins (a handler's children, see {@link TaskContext#spawn}); each a new task
- *     (version 0, PENDING, SCHEDULED or QUEUED), as {@link TaskStore#insert} takes them
+ *     (version 0, PENDING, SCHEDULED or QUEUED), as {@link TaskStore#insert} takes them; paused
+ *     when {@code expected} is (a pause holds what the paused attempt spawns)
  */
 public record TaskUpdate(
     Task expected, Task next, Attempt attempt, String reason, List<Task> spawned) {
@@ -44,6 +45,11 @@ public record TaskUpdate(
     }
     reason = reason == null ? "" : reason;
     spawned = spawned == null ? List.of() : List.copyOf(spawned);
+    if (expected.paused() && spawned.stream().anyMatch(c -> !c.paused())) {
+      // what a paused attempt spawns is held with it, until resumed (by its root, say)
+      spawned =
+          spawned.stream().map(c -> c.paused() ? c : c.toBuilder().paused(true).build()).toList();
+    }
     for (Task child : spawned) {
       Transitions.checkInitial(child.status());
       if (child.version() != 0) {

@@ -932,6 +932,65 @@ public abstract class OrchestratorContract {
   }
 
   @Test
+  void whatAPausedAttemptSpawnsIsHeldUntilResumedByTheRoot() throws Exception {
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    start(
+        builder()
+            .handler(
+                "plan",
+                ctx -> {
+                  Task first = ctx.spawn(TaskSpec.builder().type("step").prompt("1").build());
+                  ctx.spawn(
+                      TaskSpec.builder()
+                          .type("step")
+                          .prompt("2")
+                          .dependsOn(List.of(first.id()))
+                          .build());
+                  ctx.spawn(
+                      TaskSpec.builder()
+                          .type("step")
+                          .prompt("later")
+                          .delay(Duration.ofMillis(50))
+                          .build());
+                  started.countDown();
+                  release.await();
+                  return HandlerResult.of("planned");
+                })
+            .handler("step", ctx -> HandlerResult.of("ran " + ctx.task().prompt())));
+    Task plan = orchestrator.submit(TaskSpec.builder().type("plan").prompt("p").build());
+    assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS));
+    assertTrue(orchestrator.pause(plan.id()).paused());
+    release.countDown();
+    assertEquals(TaskStatus.COMPLETED, done(plan.id()).status(), "the paused attempt finished");
+    TaskQuery family = TaskQuery.builder().root(plan.id()).build();
+    List<Task> children =
+        orchestrator.list(family).items().stream().filter(t -> !t.id().equals(plan.id())).toList();
+    assertEquals(3, children.size(), "its children were written with it");
+    Task proof = orchestrator.submit(TaskSpec.prompt("proof the workers run").build());
+    assertEquals(TaskStatus.COMPLETED, done(proof.id()).status());
+    Waits.until(
+        "the delayed child is due, and held",
+        WAIT,
+        () ->
+            orchestrator.list(family).items().stream()
+                .filter(t -> "later".equals(t.prompt()))
+                .allMatch(t -> t.status() == TaskStatus.QUEUED));
+    for (Task child : orchestrator.list(family).items()) {
+      if (!child.id().equals(plan.id())) {
+        assertTrue(child.paused(), "held: " + child);
+        assertEquals(0, child.attempt(), "nothing it spawned started while paused: " + child);
+      }
+    }
+    assertEquals(3, orchestrator.resumeAll(family).changed());
+    for (Task child : children) {
+      Task end = done(child.id());
+      assertEquals(TaskStatus.COMPLETED, end.status());
+      assertFalse(end.paused());
+    }
+  }
+
+  @Test
   void aPausedTypeHoldsItsTasksOnEveryNodeUntilResumed() throws Exception {
     start(builder().handler("report", ctx -> HandlerResult.of("r")));
     assertTrue(orchestrator.pauseType("report"));

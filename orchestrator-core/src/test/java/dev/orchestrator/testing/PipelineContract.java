@@ -426,6 +426,44 @@ public abstract class PipelineContract {
   }
 
   @Test
+  void aRunPausedWhilePlanningStartsNoStepUntilResumed() throws Exception {
+    CountDownLatch planning = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Pipelines pipelines =
+        Pipelines.of(
+            update()
+                .planner(
+                    (request, stage) -> {
+                      planning.countDown();
+                      release.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+                      return updatePlan(request.goal());
+                    })
+                .build());
+    start(pipelines, MockLlmClient.builder().build());
+    PipelineRun run = pipelines.start(orchestrator, "update", "Update", Map.of("project", "X"));
+    assertTrue(planning.await(WAIT.toSeconds(), TimeUnit.SECONDS));
+    pipelines.pause(orchestrator, run.id());
+    release.countDown();
+    Waits.until(
+        "the plan is written, its steps held",
+        WAIT,
+        () -> {
+          PipelineRun now = pipelines.run(orchestrator, run.id());
+          return now.totalSteps() == 4
+              && now.steps().stream().allMatch(s -> s.status() != null)
+              && now.steps().get(0).status() == TaskStatus.QUEUED;
+        });
+    PipelineRun held = pipelines.run(orchestrator, run.id());
+    assertTrue(held.paused());
+    assertEquals(0, held.completedSteps());
+    assertEquals(0, callsOf("tickets") + callsOf("metrics"), "no step started while paused");
+    pipelines.resume(orchestrator, run.id());
+    PipelineRun done = finished(pipelines, run);
+    assertEquals(PipelineRun.Status.COMPLETED, done.status(), done.error());
+    assertEquals(1, callsOf("tickets"));
+  }
+
+  @Test
   void aRunStartedAsAnOwnerIsItsWithEveryTaskOfItAndInvisibleToOtherOwners() throws Exception {
     Pipelines pipelines = Pipelines.of(update().build());
     start(pipelines, MockLlmClient.builder().build());
