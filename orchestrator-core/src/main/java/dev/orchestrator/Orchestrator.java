@@ -363,14 +363,22 @@ public final class Orchestrator implements AutoCloseable {
     return store.feedHead();
   }
 
-  /** The whole graph the task belongs to: its ancestors and descendants, with the edges. */
+  /**
+   * The whole graph the task belongs to: its ancestors and descendants by id, with the edges by
+   * child id, then parent id (the same order on every store).
+   */
   public Lineage lineage(UUID id) {
     return lineage(id, null);
   }
 
   Lineage lineage(UUID id, String owner) {
     Task task = task(id, owner);
-    List<Lineage.Edge> edges = store.lineage(id);
+    List<Lineage.Edge> edges =
+        store.lineage(id).stream()
+            .sorted(
+                java.util.Comparator.comparing(Lineage.Edge::childId)
+                    .thenComparing(Lineage.Edge::parentId))
+            .toList();
     Set<UUID> ids = new LinkedHashSet<>();
     ids.add(task.id());
     edges.forEach(
@@ -390,7 +398,8 @@ public final class Orchestrator implements AutoCloseable {
     return store;
   }
 
-  Clock clock() {
+  /** The clock this orchestrator stamps every time with ({@link Builder#clock}). */
+  public Clock clock() {
     return clock;
   }
 

@@ -72,9 +72,10 @@ public interface TaskContext {
 
   /**
    * Makes the call as {@link #callLlm} does, streaming: what the model writes reaches the task's
-   * events as notes {@code "output: <text written since the last note>"}, at most {@link
-   * #STREAM_NOTE_INTERVAL} apart, in order (the notes' texts joined are the output). A cancel
-   * interrupts the worker, which stops the stream. A client that cannot stream answers once.
+   * events as notes {@code "output: <text written since the last note>"}, at most one per {@link
+   * #STREAM_NOTE_INTERVAL} (a piece that comes sooner waits for the next one, the rest for the
+   * end), in order: the notes' texts joined are the output. A cancel interrupts the worker, which
+   * stops the stream. A client that cannot stream answers once.
    */
   LlmResponse streamLlm(LlmRequest request) throws LlmException, InterruptedException;
 }

@@ -349,6 +349,16 @@ public abstract class OrchestratorContract {
     assertEquals(3, join.parentIds().size(), "the spawner, then its two dependencies");
     assertEquals(plan.id(), join.parentIds().get(0));
     assertEquals(plan.owner(), join.owner());
+    List<dev.orchestrator.Lineage.Edge> edges = orchestrator.lineage(join.id()).edges();
+    assertEquals(5, edges.size(), "plan to a, b and join; a and b to join");
+    assertEquals(
+        edges.stream()
+            .sorted(
+                java.util.Comparator.comparing(dev.orchestrator.Lineage.Edge::childId)
+                    .thenComparing(dev.orchestrator.Lineage.Edge::parentId))
+            .toList(),
+        edges,
+        "edges by child, then parent, on every store");
   }
 
   /**

@@ -13,7 +13,7 @@ import redis.clients.jedis.UnifiedJedis;
  */
 abstract class Connecting<B extends Connecting<B>> {
   /** The prefix of every key when none is set. */
-  static final String DEFAULT_KEY_PREFIX = "orchestrator:";
+  static final String DEFAULT_KEY_PREFIX = "orch:";
 
   /**
    * Longest one blocking command waits on the server ({@code BZPOPMIN}; the event bus pings its

@@ -26,7 +26,7 @@ final class Outage {
 
   /**
    * @param owner the component's class, whose logger reports the outage
-   * @param component what is cut off, for the log ("task queue orchestrator:")
+   * @param component what is cut off, for the log ("task queue orch:")
    * @param meanwhile what the component does while Redis is down, for the log
    * @param onFailure run after each failure (drops the pool's idle connections, which a restarted
    *     server has closed, so the next try opens a new one instead of failing on a stale one)

@@ -93,7 +93,7 @@ public class TaskApiController {
   public ResponseEntity<String> create(HttpServletRequest request) {
     OwnerScope scope = scope(request);
     TaskRequest body = body(request, TaskRequest.class, false);
-    Instant before = Instant.now();
+    Instant before = orchestrator.clock().now();
     return submitted(request, body, scope.submit(body.toSpec()), before);
   }
 
@@ -103,7 +103,11 @@ public class TaskApiController {
    */
   private ResponseEntity<String> submitted(
       HttpServletRequest request, TaskRequest body, Task task, Instant before) {
-    boolean replayed = body.idempotencyKey() != null && task.createdAt().isBefore(before);
+    // made by an earlier request: before this one's start, on the clock that stamped it (a store
+    // may keep microseconds only)
+    boolean replayed =
+        body.idempotencyKey() != null
+            && task.createdAt().isBefore(before.truncatedTo(java.time.temporal.ChronoUnit.MICROS));
     if (!replayed) {
       return created(request, task);
     }
@@ -392,7 +396,7 @@ public class TaskApiController {
       throw ApiProblem.badRequest("the template is the path's: give no prompt or template");
     }
     TaskRequest filled = (body == null ? TaskRequest.EMPTY : body).withTemplate(name);
-    Instant before = Instant.now();
+    Instant before = orchestrator.clock().now();
     return submitted(request, filled, scope.submit(filled.toSpec()), before);
   }
 
