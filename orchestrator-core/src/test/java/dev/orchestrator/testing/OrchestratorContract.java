@@ -291,10 +291,10 @@ public abstract class OrchestratorContract {
       for (Task t : free) {
         assertEquals(TaskStatus.COMPLETED, done(t.id()).status());
       }
-      freeDone.countDown();
       assertTrue(
           backlog.stream().anyMatch(t -> status(t) != TaskStatus.COMPLETED),
           "the free tasks finished while the keyed backlog still waited");
+      freeDone.countDown();
       for (Task t : backlog) {
         assertEquals(TaskStatus.COMPLETED, done(t.id()).status());
       }
