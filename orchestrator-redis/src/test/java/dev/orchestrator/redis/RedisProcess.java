@@ -31,8 +31,10 @@ final class RedisProcess implements AutoCloseable {
       }
       // Deliberate skip, only where redis-server is not installed: the reason is printed; CI sets
       // ORCHESTRATOR_REQUIRE_SERVERS=true and fails above instead.
-      System.out.println("SKIPPED: no " + BINARY + " for the fault tests");
-      Assumptions.abort("no " + BINARY);
+      String reason =
+          "no " + BINARY + ": install Debian's redis-server to run the Redis fault tests";
+      System.out.println("SKIPPED: " + reason);
+      Assumptions.abort(reason);
     }
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
