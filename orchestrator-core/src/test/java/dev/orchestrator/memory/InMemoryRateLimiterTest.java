@@ -224,8 +224,9 @@ class InMemoryRateLimiterTest {
     assertTrue(inWindow <= 3L * rps, "above the limit: " + inWindow);
     assertTrue(inWindow >= Math.round(3 * rps * 0.9), "far below the limit: " + inWindow);
     // a start is stamped after acquire returns, so a thread's wake-up delay can only move it later;
-    // allow 100 ms of such jitter when counting starts in a sliding second
-    long slack = 100 * MS;
+    // allow 250 ms of such jitter when counting starts in a sliding second (8 threads on 2 cores
+    // while the JIT warms up: a start stamped 150 ms late was seen in CI)
+    long slack = 250 * MS;
     for (int i = 0; i < sorted.size(); i++) {
       int j = i;
       while (j < sorted.size() && sorted.get(j) - sorted.get(i) < SECOND - slack) {
